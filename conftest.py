@@ -1,0 +1,78 @@
+"""Shared fixtures: a small territory, staff of each role, API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from territoire.api.models import ApiToken
+from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
+from territoire.territory.services import add_commune, create_organisation
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def organisation(db: Any) -> Organisation:
+    """An EPCI with three communes, started from the template roadmap."""
+    org = create_organisation(
+        siren="200000001", name="CC des Essais", kind=OrganisationKind.COMMUNAUTE_COMMUNES
+    )
+    add_commune(organisation=org, insee_code="99101", name="Alpha", population=10_000, postcodes=["10000"])
+    add_commune(organisation=org, insee_code="99102", name="Bêta", population=3_000, postcodes=["10001"])
+    add_commune(organisation=org, insee_code="99103", name="Gamma", population=1_000, postcodes=["10002"])
+    return org
+
+
+@pytest.fixture
+def other_organisation(db: Any) -> Organisation:
+    org = create_organisation(
+        siren="200000002", name="CA Voisine", kind=OrganisationKind.COMMUNAUTE_AGGLOMERATION
+    )
+    add_commune(organisation=org, insee_code="99201", name="Delta", population=20_000)
+    return org
+
+
+@pytest.fixture
+def commune(organisation: Organisation) -> Commune:
+    return Commune.objects.get(insee_code="99101")
+
+
+@pytest.fixture
+def make_staff(db: Any) -> Callable[..., Any]:
+    counter = {"n": 0}
+
+    def make(organisation: Organisation, role: str = Role.CHEF_PROJET, commune: Commune | None = None) -> Any:
+        counter["n"] += 1
+        user = get_user_model().objects.create_user(
+            username=f"staff{counter['n']}",
+            password="correct horse battery staple",
+            is_staff=True,
+            email=f"staff{counter['n']}@example.org",
+            first_name="Prénom",
+            last_name=f"Agent{counter['n']}",
+        )
+        Membership.objects.create(user=user, organisation=organisation, commune=commune, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_token(db: Any) -> Callable[..., str]:
+    def make(
+        organisation: Organisation, *, write: bool = True, commune: Commune | None = None, **extra: Any
+    ) -> str:
+        _token, raw = ApiToken.issue(
+            name="test", organisation=organisation, commune=commune, can_write=write, **extra
+        )
+        return raw
+
+    return make

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from territoire.api.models import ApiToken, hash_token
+from territoire.territory.models import Scope
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = (
+            ApiToken.objects.select_related("organisation", "commune")
+            .filter(key_hash=hash_token(token))
+            .first()
+        )
+        if found is None or not found.is_valid:
+            return None
+        now = timezone.now()
+        # Record use, at most once a minute (no write on every request).
+        if found.last_used_at is None or now - found.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        return found
+
+
+def token_covers(token: ApiToken, scope: Scope) -> bool:
+    if scope.organisation_id is not None:
+        return token.commune_id is None and scope.organisation_id == token.organisation_id
+    commune: Any = scope.commune
+    if commune is None or commune.organisation_id != token.organisation_id:
+        return False
+    return token.commune_id is None or token.commune_id == commune.pk
+
+
+def token_scopes(token: ApiToken) -> QuerySet[Scope]:
+    if token.commune_id is not None:
+        return Scope.objects.filter(commune_id=token.commune_id)
+    return Scope.objects.filter(
+        Q(organisation_id=token.organisation_id) | Q(commune__organisation_id=token.organisation_id)
+    )

@@ -1,0 +1,60 @@
+"""Tokens for integrations: random, stored hashed, scoped, expiring, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territoire.core.models import TimeStampedModel
+from territoire.territory.models import Commune, Organisation
+
+TOKEN_PREFIX = "trt_"  # noqa: S105  (a public prefix, not a secret)
+
+
+def hash_token(raw: str) -> str:
+    # The token carries 256 bits of randomness: a fast hash is enough (no guessing).
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(TimeStampedModel):
+    name = models.CharField(_("nom de l'intégration"), max_length=100)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        help_text=_("Vide : toute l'organisation."),
+    )
+    can_write = models.BooleanField(_("écriture"), default=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("début de la clé"), max_length=12, editable=False)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["organisation", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @classmethod
+    def issue(cls, **fields: object) -> tuple[ApiToken, str]:
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(key_hash=hash_token(raw), key_prefix=raw[:12], **fields)
+        return token, raw
+
+    @property
+    def is_valid(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

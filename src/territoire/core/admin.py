@@ -1,0 +1,111 @@
+"""The back-office: Django's admin, scoped by organisation through territory.access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
+
+from territoire.core.models import AuditEvent
+from territoire.territory import access
+
+
+class OrganisationScopedAdmin(admin.ModelAdmin):
+    """Staff see the records of their organisations; roadmap editors change them.
+
+    ``organisation_path`` is the lookup from the model to its Organisation. Rights come
+    from memberships (territory.access), not from Django's per-model permissions.
+    """
+
+    organisation_path = "organisation"
+    edit_check = staticmethod(access.can_edit_roadmap)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if access.is_superuser(request.user):
+            return qs
+        orgs = access.organisations_for(request.user)
+        return qs.filter(**{f"{self.organisation_path}__in": orgs})
+
+    def _organisation_id(self, obj: Model) -> int | None:
+        target: Any = obj
+        for part in self.organisation_path.split("__"):
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        return int(target.pk)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.is_superuser(request.user) or access.organisations_for(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if obj is None:
+            return self.has_module_permission(request)
+        org_id = self._organisation_id(obj)
+        return org_id is not None and access.is_staff_of(request.user, org_id)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        if obj is None:
+            return any(self.edit_check(request.user, o) for o in access.organisations_for(request.user))
+        org_id = self._organisation_id(obj)
+        return org_id is not None and self.edit_check(request.user, org_id)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Offer only the caller's organisations (and their communes, axes, ...) in forms.
+        related = db_field.related_model
+        if not access.is_superuser(request.user):
+            orgs = access.organisations_for(request.user)
+            if related._meta.label == "territory.Organisation":
+                kwargs["queryset"] = orgs
+            elif hasattr(related, "organisation"):
+                kwargs["queryset"] = related._default_manager.filter(organisation__in=orgs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        related = db_field.related_model
+        if not access.is_superuser(request.user):
+            orgs = access.organisations_for(request.user)
+            if related._meta.label == "indicators.IndicatorDefinition":
+                kwargs["queryset"] = related._default_manager.filter(
+                    Q(organisation__isnull=True) | Q(organisation__in=orgs)
+                )
+            elif hasattr(related, "organisation"):
+                kwargs["queryset"] = related._default_manager.filter(organisation__in=orgs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "ip_address"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["actor_label", "action", "object_id"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
+        qs = super().get_queryset(request)
+        if access.is_superuser(request.user):
+            return qs
+        return qs.filter(organisation_id__in=access.organisations_for(request.user).values("pk"))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.is_superuser(request.user) or access.organisations_for(request.user).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "territoire.core"
+    label = "core"
+    verbose_name = _("Socle")
+
+    def ready(self) -> None:
+        from territoire.core import signals  # noqa: F401  (connects the data-version bump)

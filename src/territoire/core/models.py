@@ -1,0 +1,72 @@
+"""Cross-cutting records: the audit trail and the published-data version."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TimeStampedModel(models.Model):
+    """Base for domain records: a public UUID and creation/update times."""
+
+    public_id = models.UUIDField(_("identifiant public"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AuditEvent(models.Model):
+    """One write by a person or an integration. Append-only: never updated or deleted."""
+
+    created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("auteur (libellé)"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("type d'objet"), max_length=100, blank=True)
+    object_id = models.CharField(_("objet"), max_length=100, blank=True)
+    organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True, db_index=True)
+    changes = models.JSONField(_("changements"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class DataVersion(models.Model):
+    """A counter bumped whenever published data changes.
+
+    Cached pages are keyed by it, so every web worker sees a change at once (the
+    counter lives in the database, not in any one process).
+    """
+
+    key = models.CharField(max_length=50, unique=True)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("version des données")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.version}"

@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from territoire.api.auth import TokenAuth, token_covers, token_scopes
+from territoire.api.common import ErrorDetail, ErrorOut, Page, optional_token, paginate
+from territoire.api.models import ApiToken
+from territoire.indicators import selectors, services
+from territoire.indicators.models import IndicatorDefinition, Measurement, MeasurementOrigin, Visibility
+from territoire.territory.models import Organisation
+
+router = Router(tags=["indicators"])
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    description: str
+    unit: str
+    direction: str
+    method: str
+    source: str
+    visibility: str
+    periodicity: str
+    aggregate: str
+    method_version: int
+    module: str
+
+
+class MeasurementOut(Schema):
+    indicator: str
+    scope: str
+    period_start: date
+    period_end: date
+    value: Decimal
+    version: int
+    is_current: bool
+    origin: str
+    provenance: str
+    recorded_at: datetime
+
+    @staticmethod
+    def resolve_indicator(obj: Measurement) -> str:
+        return obj.indicator.code
+
+    @staticmethod
+    def resolve_scope(obj: Measurement) -> str:
+        return obj.scope.code
+
+
+class MeasurementFilters(Schema):
+    organisation: str | None = Field(None, description="SIREN of the organisation")
+    indicator: str | None = Field(None, description="indicator code")
+    scope: str | None = Field(None, description="INSEE code of a commune or SIREN of the organisation")
+    period_from: date | None = Field(None, description="periods ending on or after this date")
+    period_to: date | None = Field(None, description="periods starting on or before this date")
+    include_superseded: bool = Field(False, description="include corrected (superseded) versions")
+    page: int = 1
+    page_size: int = 100
+
+
+class MeasurementIn(Schema):
+    indicator: str = Field(..., max_length=100)
+    scope: str = Field(..., max_length=9)
+    period_start: str = Field(..., max_length=10, description="YYYY-MM-DD")
+    period_end: str = Field(..., max_length=10, description="YYYY-MM-DD")
+    value: str | float | int = Field(..., description="a decimal number")
+    note: str = Field("", max_length=500)
+
+
+class MeasurementBatchIn(Schema):
+    measurements: list[MeasurementIn] = Field(..., min_length=1, max_length=5000)
+
+
+class StoreOut(Schema):
+    created: int
+    corrected: int
+    unchanged: int
+
+
+@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut})
+def list_indicators(request: HttpRequest, organisation: str | None = None) -> list[IndicatorDefinition]:
+    token = optional_token(request)
+    qs = IndicatorDefinition.objects.order_by("code")
+    if organisation:
+        org = get_object_or_404(Organisation, siren=organisation)
+        qs = qs.filter(Q(organisation__isnull=True) | Q(organisation=org))
+    if token is None:
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    else:
+        qs = qs.filter(Q(organisation__isnull=True) | Q(organisation=token.organisation))
+    return list(qs)
+
+
+@router.get("/indicators/{code}", response={200: IndicatorOut, 401: ErrorOut, 404: ErrorOut})
+def get_indicator(request: HttpRequest, code: str) -> IndicatorDefinition:
+    token = optional_token(request)
+    definition = get_object_or_404(IndicatorDefinition, code=code)
+    foreign = definition.organisation_id is not None and (
+        token is None or token.organisation_id != definition.organisation_id
+    )
+    if foreign or (not definition.is_public and token is None):
+        raise HttpError(404, "unknown indicator")
+    return definition
+
+
+@router.get(
+    "/measurements", response={200: Page[MeasurementOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+)
+def list_measurements(request: HttpRequest, filters: Query[MeasurementFilters]) -> dict[str, Any]:
+    token = optional_token(request)
+    organisation = None
+    if filters.organisation:
+        organisation = get_object_or_404(Organisation, siren=filters.organisation)
+    qs = selectors.measurements(
+        organisation=organisation,
+        indicator=filters.indicator,
+        scope=filters.scope,
+        period_from=filters.period_from,
+        period_to=filters.period_to,
+        include_superseded=filters.include_superseded,
+        # An integration also reads the internal figures of the scopes its token covers.
+        internal_scopes=token_scopes(token) if token is not None else None,
+    )
+    return paginate(qs, filters.page, filters.page_size)
+
+
+@router.post(
+    "/measurements",
+    auth=TokenAuth(),
+    response={201: StoreOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    summary="Record figures (all or nothing)",
+)
+def create_measurements(
+    request: HttpRequest, payload: MeasurementBatchIn
+) -> tuple[int, services.StoreSummary]:
+    token: ApiToken = request.auth  # type: ignore[attr-defined]
+    if not token.can_write:
+        raise HttpError(403, "this token is read-only; ask for a token with write rights")
+    rows = [(index, item.dict()) for index, item in enumerate(payload.measurements)]
+    clean, errors = services.validate_rows(rows, may_write=lambda scope: token_covers(token, scope))
+    if errors:
+        return 422, ErrorOut(  # type: ignore[return-value]
+            detail=f"{len(errors)} error(s); nothing was recorded",
+            errors=[
+                ErrorDetail(field=f"measurements.{e.line}.{e.column}", message=e.message, line=e.line)
+                for e in errors
+            ],
+        )
+    summary = services.store_rows(
+        clean,
+        origin=MeasurementOrigin.API,
+        provenance=f"api:{token.name}",
+        audit_action="indicators.api_write",
+    )
+    return 201, summary

@@ -1,0 +1,135 @@
+"""Reads of the spine for pages, API and exports: bounded query counts, no N+1."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from territoire.indicators.models import (
+    Direction,
+    IndicatorDefinition,
+    Measurement,
+    Target,
+    Visibility,
+)
+from territoire.indicators.status import Assessment, Observation, Status, assess
+from territoire.territory import access
+from territoire.territory.models import Organisation, Scope
+
+SPARKLINE_POINTS = 12
+
+
+def indicators_for(organisation: Organisation, *, include_internal: bool) -> QuerySet[IndicatorDefinition]:
+    qs = IndicatorDefinition.objects.filter(Q(organisation__isnull=True) | Q(organisation=organisation))
+    if not include_internal:
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return qs
+
+
+def may_see_internal(user: Any, scope: Scope) -> bool:
+    return access.can_view_internal(user, scope)
+
+
+@dataclass
+class IndicatorCard:
+    definition: IndicatorDefinition
+    latest: Measurement | None = None
+    series: list[Measurement] = field(default_factory=list)
+    target: Target | None = None
+    assessment: Assessment | None = None
+
+    @property
+    def status(self) -> Status:
+        return self.assessment.status if self.assessment else Status.NO_DATA
+
+    @property
+    def spark_values(self) -> list[float]:
+        return [float(m.value) for m in self.series[-SPARKLINE_POINTS:]]
+
+
+def assess_target(target: Target | None, series: list[Measurement], today: date) -> Assessment | None:
+    if target is None:
+        return None
+    return assess(
+        [Observation(m.period_end, float(m.value)) for m in series],
+        baseline=Observation(target.baseline_date, float(target.baseline_value)),
+        target=Observation(target.target_date, float(target.target_value)),
+        higher_is_better=target.indicator.direction == Direction.HIGHER_IS_BETTER,
+        today=today,
+        trend_points=settings.TERRITOIRE["STATUS_TREND_POINTS"],
+    )
+
+
+def cards(
+    scope: Scope, definitions: Iterable[IndicatorDefinition], *, today: date, months: int = 24
+) -> dict[int, IndicatorCard]:
+    """The latest value, recent series, target and status of each indicator for ``scope``.
+
+    Two queries whatever the number of indicators.
+    """
+    result = {d.pk: IndicatorCard(d) for d in definitions}
+    since = today - timedelta(days=31 * months)
+    series: dict[int, list[Measurement]] = defaultdict(list)
+    for m in Measurement.objects.filter(
+        scope=scope, is_current=True, indicator_id__in=list(result), period_end__gte=since
+    ).order_by("period_start"):
+        series[m.indicator_id].append(m)
+    targets = {
+        t.indicator_id: t
+        for t in Target.objects.filter(scope=scope, indicator_id__in=list(result)).select_related("indicator")
+    }
+    for pk, card in result.items():
+        card.series = series.get(pk, [])
+        card.latest = card.series[-1] if card.series else None
+        card.target = targets.get(pk)
+        card.assessment = assess_target(card.target, card.series, today)
+    return result
+
+
+def history(definition: IndicatorDefinition, scope: Scope) -> list[Measurement]:
+    """Every version of every figure, current and superseded, oldest period first."""
+    return list(
+        Measurement.objects.filter(indicator=definition, scope=scope)
+        .select_related("recorded_by")
+        .order_by("period_start", "period_end", "version")
+    )
+
+
+def measurements(
+    *,
+    organisation: Organisation | None = None,
+    indicator: str | None = None,
+    scope: str | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    include_superseded: bool = False,
+    internal_scopes: QuerySet[Scope] | None = None,
+) -> QuerySet[Measurement]:
+    """Measurements filtered for listing; internal indicators only within ``internal_scopes``."""
+    qs = Measurement.objects.select_related("indicator", "scope").order_by(
+        "indicator__code", "scope__code", "period_start", "version"
+    )
+    if not include_superseded:
+        qs = qs.filter(is_current=True)
+    if organisation is not None:
+        qs = qs.filter(Q(scope__organisation=organisation) | Q(scope__commune__organisation=organisation))
+    if indicator:
+        qs = qs.filter(indicator__code=indicator)
+    if scope:
+        qs = qs.filter(scope__code=scope)
+    if period_from:
+        qs = qs.filter(period_end__gte=period_from)
+    if period_to:
+        qs = qs.filter(period_start__lte=period_to)
+    public = Q(indicator__visibility=Visibility.PUBLIC)
+    if internal_scopes is not None:
+        qs = qs.filter(public | Q(scope__in=internal_scopes))
+    else:
+        qs = qs.filter(public)
+    return qs

@@ -1,0 +1,90 @@
+"""Who may see and change what: the one place where staff rights are decided.
+
+Pages, API, exports, admin and commands all ask these helpers. A staff member's
+membership is for one commune or for the whole organisation; a commune-scoped member
+sees the internal data of that commune only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from territoire.territory.models import Commune, Membership, Organisation, Role, Scope
+
+WRITE_MEASUREMENT_ROLES = frozenset({Role.ADMINISTRATEUR, Role.CHEF_PROJET, Role.AGENT, Role.DPO, Role.RSSI})
+EDIT_ROADMAP_ROLES = frozenset({Role.ADMINISTRATEUR, Role.CHEF_PROJET})
+
+
+def _memberships(user: Any) -> list[Membership]:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached: list[Membership] | None = getattr(user, "_territoire_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("commune"))
+        user._territoire_memberships = cached
+    return cached
+
+
+def is_superuser(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def is_staff_of(user: Any, organisation: Organisation | int) -> bool:
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return is_superuser(user) or any(m.organisation_id == org_id for m in _memberships(user))
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    if is_superuser(user):
+        return Organisation.objects.all()
+    return Organisation.objects.filter(pk__in={m.organisation_id for m in _memberships(user)})
+
+
+def _covers(membership: Membership, scope: Scope) -> bool:
+    if scope.organisation_id is not None:
+        return membership.organisation_id == scope.organisation_id and membership.commune_id is None
+    commune = scope.commune
+    if commune is None or commune.organisation_id != membership.organisation_id:
+        return False
+    return membership.commune_id is None or membership.commune_id == commune.pk
+
+
+def can_view_internal(user: Any, scope: Scope) -> bool:
+    return is_superuser(user) or any(_covers(m, scope) for m in _memberships(user))
+
+
+def can_write_measurement(user: Any, scope: Scope) -> bool:
+    return is_superuser(user) or any(
+        _covers(m, scope) and m.role in WRITE_MEASUREMENT_ROLES for m in _memberships(user)
+    )
+
+
+def can_edit_roadmap(user: Any, organisation: Organisation | int) -> bool:
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return is_superuser(user) or any(
+        m.organisation_id == org_id and m.commune_id is None and m.role in EDIT_ROADMAP_ROLES
+        for m in _memberships(user)
+    )
+
+
+def internal_scopes(user: Any, organisation: Organisation) -> QuerySet[Scope]:
+    """The scopes of ``organisation`` whose internal data ``user`` may see."""
+    base = Scope.objects.filter(Q(organisation=organisation) | Q(commune__organisation=organisation))
+    if is_superuser(user):
+        return base
+    ms = [m for m in _memberships(user) if m.organisation_id == organisation.pk]
+    if any(m.commune_id is None for m in ms):
+        return base
+    return base.filter(commune_id__in=[m.commune_id for m in ms])
+
+
+def public_scopes(organisation: Organisation) -> QuerySet[Scope]:
+    return Scope.objects.filter(
+        Q(organisation=organisation) | Q(commune__organisation=organisation)
+    ).select_related("organisation", "commune")
+
+
+def communes_of(organisation: Organisation) -> QuerySet[Commune]:
+    return Commune.objects.filter(organisation=organisation)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from territoire.core.admin import OrganisationScopedAdmin
+from territoire.territory.models import Commune, Membership, Organisation, Zone
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(OrganisationScopedAdmin):
+    organisation_path = "pk"
+    list_display = ["name", "siren", "kind"]
+    search_fields = ["name", "siren"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def _organisation_id(self, obj):  # type: ignore[no-untyped-def]
+        return obj.pk
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        from territoire.territory import access
+
+        qs = admin.ModelAdmin.get_queryset(self, request)
+        return (
+            qs
+            if access.is_superuser(request.user)
+            else qs.filter(pk__in=access.organisations_for(request.user))
+        )
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        from territoire.territory import access
+
+        return access.is_superuser(request.user)
+
+
+@admin.register(Commune)
+class CommuneAdmin(OrganisationScopedAdmin):
+    list_display = ["name", "insee_code", "population", "organisation"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "insee_code"]
+    list_select_related = ["organisation"]
+
+
+@admin.register(Zone)
+class ZoneAdmin(OrganisationScopedAdmin):
+    organisation_path = "commune__organisation"
+    list_display = ["name", "code", "commune", "population"]
+    list_select_related = ["commune"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrganisationScopedAdmin):
+    list_display = ["user", "role", "organisation", "commune"]
+    list_filter = ["role", "organisation"]
+    list_select_related = ["user", "organisation", "commune"]
+    raw_id_fields = ["user"]
+
+    @staticmethod
+    def edit_check(user, organisation):  # type: ignore[no-untyped-def]
+        from territoire.territory import access
+        from territoire.territory.models import Role
+
+        org_id = organisation if isinstance(organisation, int) else organisation.pk
+        return access.is_superuser(user) or any(
+            m.organisation_id == org_id and m.commune_id is None and m.role == Role.ADMINISTRATEUR
+            for m in access._memberships(user)
+        )

@@ -1,0 +1,321 @@
+"""Writes to the territory: organisations, communes, zones, staff roles."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from territoire.core import audit
+from territoire.core.cache import bump_data_version
+from territoire.core.geo import GeometryError, validate_polygon
+from territoire.territory.models import (
+    Commune,
+    Organisation,
+    OrganisationKind,
+    Scope,
+    ScopeKind,
+    Zone,
+    organisation_created,
+)
+
+SIREN_RE = re.compile(r"^\d{9}$")
+INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class TerritoryImportError(ValueError):
+    """Bad input: the message says what and where; nothing has been written."""
+
+
+@dataclass
+class CogImportSummary:
+    organisation: Organisation
+    organisation_created: bool
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    detached: list[str] = field(default_factory=list)
+
+
+def ensure_scopes(*, organisations: Iterable[Organisation] = (), communes: Iterable[Commune] = ()) -> None:
+    """Create the Scope rows that targets and measurements point to."""
+    orgs = list(organisations)
+    comms = list(communes)
+    have_org = set(Scope.objects.filter(organisation__in=orgs).values_list("organisation_id", flat=True))
+    have_com = set(Scope.objects.filter(commune__in=comms).values_list("commune_id", flat=True))
+    Scope.objects.bulk_create(
+        [
+            Scope(kind=ScopeKind.ORGANISATION, code=o.siren, organisation=o)
+            for o in orgs
+            if o.pk not in have_org
+        ]
+        + [Scope(kind=ScopeKind.COMMUNE, code=c.insee_code, commune=c) for c in comms if c.pk not in have_com]
+    )
+
+
+def _load_json_list(path: Path, what: str) -> list[dict[str, Any]]:
+    try:
+        with path.open("rb") as handle:
+            data = json.load(handle)
+    except FileNotFoundError as exc:
+        raise TerritoryImportError(f"{path}: file not found") from exc
+    except json.JSONDecodeError as exc:
+        raise TerritoryImportError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise TerritoryImportError(f"{path}: not UTF-8 text") from exc
+    if not isinstance(data, list):
+        raise TerritoryImportError(f"{path}: expected a JSON array of {what}")
+    return data
+
+
+def _require(entry: Any, keys: Iterable[str], where: str) -> None:
+    if not isinstance(entry, dict):
+        raise TerritoryImportError(f"{where}: expected an object")
+    missing = [k for k in keys if k not in entry or entry[k] in (None, "")]
+    if missing:
+        raise TerritoryImportError(f"{where}: missing field {', '.join(repr(m) for m in missing)}")
+
+
+_KIND_BY_COG = {
+    "CC": OrganisationKind.COMMUNAUTE_COMMUNES,
+    "CA": OrganisationKind.COMMUNAUTE_AGGLOMERATION,
+    "CU": OrganisationKind.COMMUNAUTE_URBAINE,
+    "METRO": OrganisationKind.METROPOLE,
+    "MET69": OrganisationKind.METROPOLE,
+    "EPT": OrganisationKind.ETABLISSEMENT_TERRITORIAL,
+}
+
+
+def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogImportSummary:
+    """Create or update an EPCI and its member communes from the official découpage files.
+
+    Idempotent: a second run with the same files changes nothing; a run with newer files
+    applies population and membership changes (communes that left are detached, not
+    deleted, so their history stays). All or nothing.
+    """
+    if not SIREN_RE.match(epci_code):
+        raise TerritoryImportError(f"--epci-code {epci_code!r}: an EPCI code is a 9-digit SIREN")
+    epcis = _load_json_list(epci_path, "EPCI")
+    epci = None
+    for index, entry in enumerate(epcis):
+        if isinstance(entry, dict) and entry.get("code") == epci_code:
+            _require(
+                entry, ("code", "nom", "type", "membres"), f"{epci_path}: EPCI {epci_code} (entry {index})"
+            )
+            epci = entry
+            break
+    if epci is None:
+        raise TerritoryImportError(
+            f"{epci_path}: EPCI {epci_code} not found among {len(epcis):,} EPCI; check the SIREN"
+        )
+    kind = _KIND_BY_COG.get(str(epci["type"]))
+    if kind is None:
+        raise TerritoryImportError(f"{epci_path}: EPCI {epci_code}: unknown type {epci['type']!r}")
+    members = epci["membres"]
+    if not isinstance(members, list) or not members:
+        raise TerritoryImportError(f"{epci_path}: EPCI {epci_code}: 'membres' must be a non-empty list")
+    for index, member in enumerate(members):
+        _require(member, ("code",), f"{epci_path}: EPCI {epci_code}, member {index}")
+
+    wanted = {str(m["code"]): m for m in members}
+    communes_file = _load_json_list(communes_path, "communes")
+    found: dict[str, dict[str, Any]] = {}
+    for index, entry in enumerate(communes_file):
+        if not isinstance(entry, dict):
+            raise TerritoryImportError(f"{communes_path}: entry {index}: expected an object")
+        code = entry.get("code")
+        if code in wanted and entry.get("type", "commune-actuelle") == "commune-actuelle":
+            _require(entry, ("code", "nom"), f"{communes_path}: entry {index} (commune {code})")
+            if not INSEE_RE.match(str(code)):
+                raise TerritoryImportError(f"{communes_path}: entry {index}: bad INSEE code {code!r}")
+            found[str(code)] = entry
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise TerritoryImportError(
+            f"{communes_path}: {len(missing)} member commune(s) of EPCI {epci_code} not found: "
+            f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}"
+        )
+
+    def population(code: str) -> int:
+        value = found[code].get("population", wanted[code].get("populationMunicipale", 0))
+        if not isinstance(value, int) or value < 0:
+            raise TerritoryImportError(f"{communes_path}: commune {code}: bad population {value!r}")
+        return value
+
+    rows = {
+        code: {
+            "name": str(found[code]["nom"]),
+            "population": population(code),
+            "postcodes": sorted(found[code].get("codesPostaux") or []),
+        }
+        for code in wanted
+    }
+    with transaction.atomic():
+        org, org_created = Organisation.objects.get_or_create(
+            siren=epci_code,
+            defaults={"name": epci["nom"], "kind": kind, "slug": _unique_slug(str(epci["nom"]))},
+        )
+        if not org_created and (org.name, org.kind) != (epci["nom"], kind):
+            org.name, org.kind = str(epci["nom"]), kind
+            org.save(update_fields=["name", "kind", "updated_at"])
+        if org_created:
+            ensure_scopes(organisations=[org])
+            organisation_created.send(sender=Organisation, organisation=org)
+        summary = CogImportSummary(organisation=org, organisation_created=org_created)
+        existing = {c.insee_code: c for c in Commune.objects.filter(insee_code__in=list(rows))}
+        to_create, to_update = [], []
+        for code, values in rows.items():
+            commune = existing.get(code)
+            if commune is None:
+                to_create.append(Commune(insee_code=code, organisation=org, **values))
+                summary.created.append(code)
+                continue
+            current = (commune.name, commune.population, commune.postcodes, commune.organisation_id)
+            if current == (values["name"], values["population"], values["postcodes"], org.pk):
+                summary.unchanged.append(code)
+                continue
+            commune.name = str(values["name"])
+            commune.population = int(values["population"])  # type: ignore[call-overload]
+            commune.postcodes = values["postcodes"]
+            commune.organisation = org
+            to_update.append(commune)
+            summary.updated.append(code)
+        Commune.objects.bulk_create(to_create, batch_size=500)
+        Commune.objects.bulk_update(
+            to_update, ["name", "population", "postcodes", "organisation"], batch_size=500
+        )
+        leaving = Commune.objects.filter(organisation=org).exclude(insee_code__in=list(rows))
+        summary.detached = sorted(leaving.values_list("insee_code", flat=True))
+        leaving.update(organisation=None)
+        ensure_scopes(organisations=[org], communes=Commune.objects.filter(insee_code__in=list(rows)))
+        audit.record(
+            "territory.import_cog",
+            actor_label="command",
+            obj=org,
+            organisation_id=org.pk,
+            changes={
+                "created": len(summary.created),
+                "updated": len(summary.updated),
+                "detached": summary.detached,
+            },
+        )
+        bump_data_version()
+    return summary
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:90] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def create_organisation(*, siren: str, name: str, kind: str, slug: str = "") -> Organisation:
+    with transaction.atomic():
+        org = Organisation.objects.create(siren=siren, name=name, kind=kind, slug=slug or _unique_slug(name))
+        ensure_scopes(organisations=[org])
+        organisation_created.send(sender=Organisation, organisation=org)
+    return org
+
+
+def add_commune(
+    *,
+    organisation: Organisation,
+    insee_code: str,
+    name: str,
+    population: int,
+    postcodes: list[str] | None = None,
+) -> Commune:
+    with transaction.atomic():
+        commune = Commune.objects.create(
+            organisation=organisation,
+            insee_code=insee_code,
+            name=name,
+            population=population,
+            postcodes=postcodes or [],
+        )
+        ensure_scopes(communes=[commune])
+    return commune
+
+
+@dataclass
+class ZoneImportSummary:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+def import_zones(*, path: Path, commune: Commune) -> ZoneImportSummary:
+    """Create or update a commune's zones from a GeoJSON FeatureCollection. All or nothing."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise TerritoryImportError(f"{path}: file not found") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TerritoryImportError(f"{path}: not valid GeoJSON ({exc})") from exc
+    return save_zones(features=data, commune=commune, source=str(path))
+
+
+def save_zones(*, features: Any, commune: Commune, source: str = "GeoJSON") -> ZoneImportSummary:
+    if not isinstance(features, dict) or features.get("type") != "FeatureCollection":
+        raise TerritoryImportError(f"{source}: expected a GeoJSON FeatureCollection")
+    items = features.get("features")
+    if not isinstance(items, list) or not items:
+        raise TerritoryImportError(f"{source}: the FeatureCollection has no features")
+    parsed: list[tuple[str, str, dict[str, Any], int | None]] = []
+    seen: set[str] = set()
+    for index, feature in enumerate(items):
+        where = f"{source}: feature {index}"
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise TerritoryImportError(f"{where}: not a GeoJSON Feature")
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            raise TerritoryImportError(f"{where}: 'properties' must be an object")
+        name = props.get("name") or props.get("nom")
+        if not isinstance(name, str) or not name.strip():
+            raise TerritoryImportError(f"{where}: missing property 'name'")
+        code = slugify(str(props.get("code") or name))[:100]
+        if not code:
+            raise TerritoryImportError(f"{where}: cannot derive a code from {name!r}")
+        if code in seen:
+            raise TerritoryImportError(f"{where}: duplicate zone code {code!r}")
+        seen.add(code)
+        population = props.get("population")
+        if population is not None and (not isinstance(population, int) or population < 0):
+            raise TerritoryImportError(f"{where}: 'population' must be a non-negative integer")
+        try:
+            geometry = validate_polygon(feature.get("geometry"))
+        except GeometryError as exc:
+            raise TerritoryImportError(f"{where} ({name}): {exc}") from exc
+        parsed.append((code, name.strip(), geometry, population))
+
+    summary = ZoneImportSummary()
+    with transaction.atomic():
+        existing = {z.code: z for z in Zone.objects.filter(commune=commune)}
+        for code, name, geometry, population in parsed:
+            zone = existing.get(code)
+            if zone is None:
+                Zone.objects.create(
+                    commune=commune, code=code, name=name, geometry=geometry, population=population
+                )
+                summary.created.append(code)
+            else:
+                zone.name, zone.geometry, zone.population = name, geometry, population
+                zone.save(update_fields=["name", "geometry", "population", "updated_at"])
+                summary.updated.append(code)
+        audit.record(
+            "territory.import_zones",
+            actor_label="command",
+            obj=commune,
+            organisation_id=commune.organisation_id,
+            changes={"created": summary.created, "updated": summary.updated},
+        )
+    return summary
