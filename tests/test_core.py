@@ -1,0 +1,97 @@
+"""Cross-cutting pieces: SVG charts, the data-version cache, headers, health checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from territoire.core import charts
+from territoire.core.cache import bump_data_version, cached, data_version
+from territoire.core.models import AuditEvent
+
+
+def test_charts_escape_labels() -> None:
+    svg = charts.line_chart(
+        [charts.Point(date(2025, 1, 31), 1.0), charts.Point(date(2025, 2, 28), 2.0)],
+        title="<script>alert(1)</script>",
+        description="a & b",
+        unit="%",
+    )
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "a &amp; b" in svg
+    matrix = charts.priority_matrix(
+        [charts.MatrixItem('<img src=x onerror="1">', 5, 1, 1)],
+        title="t",
+        description="d",
+        x_label="x",
+        y_label="y",
+        quadrant_labels=["a", "b", "c", "d"],
+    )
+    assert "<img" not in matrix
+
+
+def test_sparkline_needs_two_points() -> None:
+    assert charts.sparkline([1.0]) == ""
+    assert "polyline" in charts.sparkline([1.0, 2.0, 1.5])
+
+
+def test_line_chart_plots_every_point_and_the_target() -> None:
+    points = [charts.Point(date(2025, m, 1), float(m)) for m in range(1, 13)]
+    svg = charts.line_chart(points, title="t", description="d", target=charts.Point(date(2026, 1, 1), 20.0))
+    assert svg.count('r="2.5"') == 12
+    assert "stroke-dasharray" in svg
+
+
+@pytest.mark.django_db
+def test_cached_value_is_rebuilt_after_a_bump() -> None:
+    calls: list[int] = []
+
+    def build() -> str:
+        calls.append(1)
+        return f"v{len(calls)}"
+
+    assert cached("k", build) == "v1"
+    assert cached("k", build) == "v1"
+    before = data_version()
+    bump_data_version()
+    assert data_version() > before
+    assert cached("k", build) == "v2"
+
+
+@pytest.mark.django_db
+def test_security_headers_on_public_pages(client: Client) -> None:
+    response = client.get("/healthz/live")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_health_checks(client: Client) -> None:
+    assert client.get("/healthz/live").content == b"ok"
+    assert client.get("/healthz/ready").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_audit_events_are_append_only(organisation: Any) -> None:
+    event = AuditEvent.objects.filter(action="roadmap.apply_template").first()
+    assert event is not None
+    event.action = "tampered"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
+
+
+@pytest.mark.django_db
+def test_scheduler_registers_the_indicator_computation() -> None:
+    from territoire.core.scheduler import jobs
+
+    registered = jobs()
+    assert "indicators.compute" in registered
+    assert registered["indicators.compute"].every_minutes() == 60
