@@ -33,6 +33,7 @@ install-test: install
 demo: install
 	$(BIN)/territoire migrate --verbosity 0
 	$(BIN)/territoire demo --reset
+	@echo "API token of the demo integration (Authorization: Bearer …):"
 	@$(BIN)/territoire api create-token "Application de démonstration" --organisation 200099001 --write
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
 	$(BIN)/gunicorn territoire.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -

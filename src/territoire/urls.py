@@ -4,6 +4,7 @@ from django.urls import path
 
 from territoire.api.api import api
 from territoire.core import views as core_views
+from territoire.indicators import staff_views
 from territoire.indicators import views as indicator_views
 from territoire.roadmap import views as roadmap_views
 
@@ -23,6 +24,12 @@ public = [
     path(
         "t/<str:scope_code>/indicateurs/<str:code>.json", indicator_views.download_json, name="indicator-json"
     ),
+    path(
+        "t/<str:scope_code>/indicateurs/<str:code>/saisir/",
+        staff_views.record_figure,
+        name="indicator-record",
+    ),
+    path("t/<str:scope_code>/importer/", staff_views.import_figures, name="import-figures"),
 ]
 
 urlpatterns = [
