@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -95,3 +96,41 @@ def test_scheduler_registers_the_indicator_computation() -> None:
     registered = jobs()
     assert "indicators.compute" in registered
     assert registered["indicators.compute"].every_minutes() == 60
+
+
+@pytest.mark.django_db
+def test_public_page_cache_hits_cost_one_query(
+    client: Client, organisation: Any, django_assert_num_queries: Any
+) -> None:
+    from territoire.indicators.models import IndicatorDefinition
+    from territoire.indicators.periods import month_of
+    from territoire.indicators.services import CleanRow, store_rows
+    from territoire.territory.models import Scope
+
+    url = "/t/200000001/"
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    assert again.content == first.content
+    # A new figure bumps the data version: the next view shows it.
+    definition = IndicatorDefinition.objects.get(code="services.taux_usage")
+    scope = Scope.objects.get(code="200000001")
+    store_rows(
+        [CleanRow(definition, scope, month_of(date(2026, 1, 1)), Decimal("77.7"))],
+        origin="manual",
+        provenance="test",
+    )
+    assert "77,7" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_public_page_cache_never_keeps_errors_nor_serves_staff(
+    client: Client, organisation: Any, make_staff: Any
+) -> None:
+    assert client.get("/t/99999/").status_code == 404
+    assert client.get("/t/99999/").status_code == 404
+    anonymous = client.get("/t/200000001/").content.decode()
+    assert "Risques" not in anonymous
+    client.force_login(make_staff(organisation))
+    assert "Risques" in client.get("/t/200000001/").content.decode()

@@ -4,6 +4,7 @@ from django.urls import path
 
 from territoire.api.api import api
 from territoire.core import views as core_views
+from territoire.core.cache import public_page
 from territoire.indicators import staff_views
 from territoire.indicators import views as indicator_views
 from territoire.roadmap import views as roadmap_views
@@ -14,12 +15,12 @@ admin.site.site_title = "Territoire"
 # Public pages: French at the root, English under /en/ (plain links, no form, no cookie:
 # pages stay cacheable and work without JavaScript).
 public = [
-    path("", roadmap_views.index, name="index"),
-    path("t/<str:scope_code>/", roadmap_views.home, name="home"),
-    path("t/<str:scope_code>/projets/", roadmap_views.projects, name="projects"),
-    path("t/<str:scope_code>/partenaires/", roadmap_views.partners, name="partners"),
+    path("", public_page(roadmap_views.index), name="index"),
+    path("t/<str:scope_code>/", public_page(roadmap_views.home), name="home"),
+    path("t/<str:scope_code>/projets/", public_page(roadmap_views.projects), name="projects"),
+    path("t/<str:scope_code>/partenaires/", public_page(roadmap_views.partners), name="partners"),
     path("t/<str:scope_code>/risques/", roadmap_views.risks, name="risks"),
-    path("t/<str:scope_code>/indicateurs/<str:code>/", indicator_views.detail, name="indicator"),
+    path("t/<str:scope_code>/indicateurs/<str:code>/", public_page(indicator_views.detail), name="indicator"),
     path("t/<str:scope_code>/indicateurs/<str:code>.csv", indicator_views.download_csv, name="indicator-csv"),
     path(
         "t/<str:scope_code>/indicateurs/<str:code>.json", indicator_views.download_json, name="indicator-json"

@@ -7,21 +7,27 @@ after the figure it shows has changed, whichever worker renders it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 
 PUBLISHED_APPS = frozenset({"territory", "indicators", "roadmap"})
 _KEY = "published"
 
 
 def data_version() -> int:
-    from territoire.core.models import DataVersion
-
-    value = DataVersion.objects.filter(key=_KEY).values_list("version", flat=True).first()
-    return value or 0
+    # Raw SQL: this runs on every cached page view, where the ORM's query building
+    # would cost more than the query itself.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM core_dataversion WHERE key = %s", [_KEY])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 def bump_data_version() -> None:
@@ -47,3 +53,33 @@ def cached(key: str, build: Callable[[], str], timeout: int = 600) -> str:
         value = build()
         cache.set(full_key, value, timeout)
     return str(value)
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous GETs of a public page from the cache, at the current data version.
+
+    The key is the path, query string and language, taken before the view runs, so a hit
+    costs one query. Only plain 200 responses are kept (no cookie, no CSRF token); an
+    error (404 for an unknown scope) is never cached.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method != "GET" or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = f"territoire:{data_version()}:page:{get_language()}:{request.get_full_path()}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type = hit
+            return HttpResponse(content, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        ):
+            cache.set(key, (response.content, response["Content-Type"]), 600)
+        return response
+
+    return wrapper
