@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.utils.formats import number_format
@@ -8,7 +9,10 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from territoire.indicators.models import IndicatorDefinition, Source
 from territoire.indicators.status import Status
+from territoire.territory import access
+from territoire.territory.models import Scope
 
 register = template.Library()
 
@@ -44,3 +48,11 @@ def status_badge(status: Status) -> SafeString:
 @register.filter
 def status_label(status: Status) -> str:
     return str(STATUS_LABELS[status])
+
+
+@register.simple_tag(takes_context=True)
+def can_record(context: dict[str, Any], scope: Scope, definition: IndicatorDefinition) -> bool:
+    """Whether the current member may record a figure of ``definition`` for ``scope`` by hand."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return definition.source != Source.COMPUTED and access.can_write_measurement(user, scope)

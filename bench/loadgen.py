@@ -1,0 +1,238 @@
+"""Load generation for the benchmarks: ``wrk`` when installed, a small Python fallback otherwise.
+
+Both return the same :class:`LoadResult`, so the report does not depend on which one ran.
+Only loopback URLs are ever loaded (the caller builds them from 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import multiprocessing
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+_UNIT_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+_DURATION = r"([\d.]+)(us|ms|s|m|h)\b"
+
+
+@dataclass
+class LoadResult:
+    """What one load run measured."""
+
+    generator: str
+    duration_s: float
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int = 0
+    socket_errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Responses that were not 2xx/3xx plus failed connections, reads, writes and timeouts."""
+        return self.non_2xx + sum(self.socket_errors.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "errors": self.errors}
+
+
+class LoadError(RuntimeError):
+    """The load generator failed or printed something we could not read."""
+
+
+# --- wrk ----------------------------------------------------------------------------
+
+
+def wrk_path() -> str | None:
+    return shutil.which("wrk")
+
+
+def wrk_version(path: str) -> str:
+    # `wrk -v` prints its banner and exits with status 1.
+    completed = subprocess.run([path, "-v"], capture_output=True, text=True, timeout=10, check=False)
+    lines = (completed.stdout or completed.stderr).strip().splitlines()
+    return lines[0].split(" Copyright")[0].strip() if lines else "wrk"
+
+
+def _to_ms(value: str, unit: str) -> float:
+    return float(value) * _UNIT_TO_MS[unit]
+
+
+def parse_wrk(output: str) -> LoadResult:
+    """Read wrk's ``--latency`` report; latencies are converted to milliseconds."""
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE)
+    total = re.search(r"^\s*(\d+) requests in " + _DURATION, output, re.MULTILINE)
+    p50 = re.search(r"^\s*50(?:\.0+)?%\s+" + _DURATION, output, re.MULTILINE)
+    p99 = re.search(r"^\s*99(?:\.0+)?%\s+" + _DURATION, output, re.MULTILINE)
+    if not (rate and total and p50 and p99):
+        raise LoadError(f"could not read wrk output:\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    socket_errors = {}
+    if sockets:
+        names = ("connect", "read", "write", "timeout")
+        socket_errors = {n: int(v) for n, v in zip(names, sockets.groups(), strict=True) if int(v)}
+    return LoadResult(
+        generator="wrk",
+        duration_s=round(_to_ms(total.group(2), total.group(3)) / 1000.0, 2),
+        requests=int(total.group(1)),
+        requests_per_s=float(rate.group(1)),
+        p50_ms=round(_to_ms(p50.group(1), p50.group(2)), 3),
+        p99_ms=round(_to_ms(p99.group(1), p99.group(2)), 3),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=socket_errors,
+    )
+
+
+def run_wrk(path: str, url: str, *, duration: float, threads: int, connections: int) -> LoadResult:
+    seconds = max(1, math.ceil(duration))
+    command = [
+        path,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        url,
+    ]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise LoadError(f"wrk did not finish within {seconds + 60} s") from exc
+    if completed.returncode != 0:
+        raise LoadError(f"wrk exited with {completed.returncode}:\n{completed.stderr}")
+    return parse_wrk(completed.stdout)
+
+
+# --- Warm-up ---------------------------------------------------------------------------
+
+
+def warm_up(url: str, *, duration: float, clients: int) -> tuple[int, int]:
+    """Closed-loop warm-up: ``clients`` threads, each waiting for its answer before asking again.
+
+    Unlike a short wrk run, it leaves no request queued in the server when it returns (wrk
+    drops its connections at the deadline, and gunicorn's sync workers would still render
+    those requests during the next measurement). Returns (requests, non-2xx/3xx answers).
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    deadline = time.perf_counter() + duration
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    counts = [{"non_2xx": 0, "socket": 0} for _ in range(clients)]
+    threads = [
+        threading.Thread(target=_connection_loop, args=(host, port, path, deadline, latencies[i], counts[i]))
+        for i in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    failures = sum(c["non_2xx"] + c["socket"] for c in counts)
+    return sum(len(x) for x in latencies), failures
+
+
+# --- Python fallback -------------------------------------------------------------------
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list (0 for an empty one)."""
+    if not sorted_values:
+        return 0.0
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _connection_loop(
+    host: str, port: int, path: str, deadline: float, latencies: list[float], counts: dict[str, int]
+) -> None:
+    """One client connection: keep-alive when the server allows it, reconnect otherwise."""
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Connection": "keep-alive"})
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                counts["socket"] += 1
+                conn.close()
+                continue
+            latencies.append((time.perf_counter() - started) * 1000.0)
+            if not 200 <= response.status < 400:
+                counts["non_2xx"] += 1
+            if response.will_close:
+                conn.close()
+    finally:
+        conn.close()
+
+
+def _process_worker(host: str, port: int, path: str, duration: float, connections: int) -> dict[str, Any]:
+    deadline = time.perf_counter() + duration
+    # One latency list and one counter per connection: nothing shared between threads.
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    counts = [{"non_2xx": 0, "socket": 0} for _ in range(connections)]
+    threads = [
+        threading.Thread(
+            target=_connection_loop, args=(host, port, path, deadline, latencies[i], counts[i]), daemon=True
+        )
+        for i in range(connections)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration + 30)
+    return {
+        "latencies": [x for per_connection in latencies for x in per_connection],
+        "non_2xx": sum(c["non_2xx"] for c in counts),
+        "socket": sum(c["socket"] for c in counts),
+    }
+
+
+def _quiet_worker() -> None:
+    """Pool processes leave interruption to the parent, which terminates the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def run_python(url: str, *, duration: float, threads: int, connections: int) -> LoadResult:
+    """wrk's model in Python: ``threads`` processes sharing ``connections`` keep-alive clients.
+
+    Processes, not threads alone, so the client is not capped by one interpreter's GIL.
+    It is still much heavier per request than wrk: on a small machine it competes with the
+    server for CPU, so absolute numbers are lower; ratios between targets remain comparable.
+    """
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    processes = max(1, min(threads, connections))
+    shares = [connections // processes + (1 if i < connections % processes else 0) for i in range(processes)]
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    with context.Pool(processes, initializer=_quiet_worker) as pool:
+        pending = [pool.apply_async(_process_worker, (host, port, path, duration, n)) for n in shares]
+        outcomes = [p.get(timeout=duration + 60) for p in pending]
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for o in outcomes for x in o["latencies"])
+    socket_failures = sum(o["socket"] for o in outcomes)
+    return LoadResult(
+        generator="python",
+        duration_s=round(elapsed, 2),
+        requests=len(latencies),
+        requests_per_s=round(len(latencies) / duration, 2),
+        p50_ms=round(percentile(latencies, 0.50), 3),
+        p99_ms=round(percentile(latencies, 0.99), 3),
+        non_2xx=sum(o["non_2xx"] for o in outcomes),
+        socket_errors={"socket": socket_failures} if socket_failures else {},
+    )
