@@ -20,7 +20,7 @@ def validate_polygon(geometry: Any) -> dict[str, Any]:
     if not isinstance(geometry, dict):
         raise GeometryError("geometry is missing or is not an object")
     kind = geometry.get("type")
-    if kind not in {"Polygon", "MultiPolygon"}:
+    if not isinstance(kind, str) or kind not in {"Polygon", "MultiPolygon"}:
         raise GeometryError(f"geometry type must be Polygon or MultiPolygon, not {kind!r}")
     try:
         geom = shape(geometry)
@@ -28,6 +28,14 @@ def validate_polygon(geometry: Any) -> dict[str, Any]:
         raise GeometryError(f"malformed coordinates ({exc})") from exc
     if geom.is_empty:
         raise GeometryError("empty geometry")
+    # GeoJSON (RFC 7946 §3.1.6) requires closed rings; shapely would close them silently.
+    polygons = geometry["coordinates"] if kind == "MultiPolygon" else [geometry["coordinates"]]
+    for polygon in polygons:
+        for ring in polygon:
+            if len(ring) < 4 or list(ring[0]) != list(ring[-1]):
+                raise GeometryError(
+                    "a ring is not closed: it needs at least 4 positions, the first and last equal"
+                )
     min_x, min_y, max_x, max_y = geom.bounds
     if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
         raise GeometryError("coordinates out of range: expected longitude, latitude in WGS 84")

@@ -1,12 +1,13 @@
+"""Read-only API of the territory: organisations, communes, zones (public data)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from territoire.api.common import ErrorOut, Page, paginate
+from territoire.api.common import ErrorOut, Page, not_found, optional_token, paginate
 from territoire.territory.models import Commune, Organisation, Zone
 
 router = Router(tags=["territory"])
@@ -56,32 +57,36 @@ class ZoneFilters(Schema):
     page_size: int = 100
 
 
-@router.get("/organisations", response=list[OrganisationOut])
+def _organisation_out(org: Organisation, population: int) -> OrganisationOut:
+    return OrganisationOut(
+        siren=org.siren, name=org.name, kind=org.kind, slug=org.slug, population=population
+    )
+
+
+@router.get("/organisations", response={200: list[OrganisationOut], 401: ErrorOut})
 def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
+    optional_token(request)
     orgs = list(Organisation.objects.order_by("name"))
     populations: dict[int, int] = {}
     for org_id, population in Commune.objects.filter(organisation__in=orgs).values_list(
         "organisation_id", "population"
     ):
         populations[org_id] = populations.get(org_id, 0) + population
-    return [
-        OrganisationOut(
-            siren=o.siren, name=o.name, kind=o.kind, slug=o.slug, population=populations.get(o.pk, 0)
-        )
-        for o in orgs
-    ]
+    return [_organisation_out(o, populations.get(o.pk, 0)) for o in orgs]
 
 
-@router.get("/organisations/{siren}", response={200: OrganisationOut, 404: ErrorOut})
+@router.get("/organisations/{siren}", response={200: OrganisationOut, 401: ErrorOut, 404: ErrorOut})
 def get_organisation(request: HttpRequest, siren: str) -> OrganisationOut:
-    org = get_object_or_404(Organisation, siren=siren)
-    return OrganisationOut(
-        siren=org.siren, name=org.name, kind=org.kind, slug=org.slug, population=org.population
-    )
+    optional_token(request)
+    org = Organisation.objects.filter(siren=siren).first()
+    if org is None:
+        raise not_found("organisation", "siren", siren)
+    return _organisation_out(org, org.population)
 
 
-@router.get("/communes", response={200: Page[CommuneOut], 422: ErrorOut})
+@router.get("/communes", response={200: Page[CommuneOut], 401: ErrorOut, 422: ErrorOut})
 def list_communes(request: HttpRequest, filters: Query[CommuneFilters]) -> dict[str, Any]:
+    optional_token(request)
     qs = (
         Commune.objects.filter(organisation__isnull=False)
         .select_related("organisation")
@@ -92,15 +97,22 @@ def list_communes(request: HttpRequest, filters: Query[CommuneFilters]) -> dict[
     return paginate(qs, filters.page, filters.page_size)
 
 
-@router.get("/communes/{insee_code}", response={200: CommuneOut, 404: ErrorOut})
+@router.get("/communes/{insee_code}", response={200: CommuneOut, 401: ErrorOut, 404: ErrorOut})
 def get_commune(request: HttpRequest, insee_code: str) -> Commune:
-    return get_object_or_404(
-        Commune.objects.select_related("organisation"), insee_code=insee_code, organisation__isnull=False
+    optional_token(request)
+    commune = (
+        Commune.objects.select_related("organisation")
+        .filter(insee_code=insee_code, organisation__isnull=False)
+        .first()
     )
+    if commune is None:
+        raise not_found("commune", "insee_code", insee_code)
+    return commune
 
 
-@router.get("/zones", response={200: Page[ZoneOut], 422: ErrorOut})
+@router.get("/zones", response={200: Page[ZoneOut], 401: ErrorOut, 422: ErrorOut})
 def list_zones(request: HttpRequest, filters: Query[ZoneFilters]) -> dict[str, Any]:
+    optional_token(request)
     qs = (
         Zone.objects.filter(commune__organisation__isnull=False)
         .select_related("commune")

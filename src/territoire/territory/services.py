@@ -27,6 +27,9 @@ from territoire.territory.models import (
 
 SIREN_RE = re.compile(r"^\d{9}$")
 INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+POSTCODE_RE = re.compile(r"^\d{5}$")
+NAME_MAX_LENGTH = 200  # Organisation.name, Commune.name, Zone.name
+POPULATION_MAX = 2_147_483_647  # PositiveIntegerField on every database
 
 
 class TerritoryImportError(ValueError):
@@ -65,12 +68,16 @@ def _load_json_list(path: Path, what: str) -> list[dict[str, Any]]:
             data = json.load(handle)
     except FileNotFoundError as exc:
         raise TerritoryImportError(f"{path}: file not found") from exc
+    except OSError as exc:
+        raise TerritoryImportError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     except json.JSONDecodeError as exc:
         raise TerritoryImportError(
             f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
     except UnicodeDecodeError as exc:
         raise TerritoryImportError(f"{path}: not UTF-8 text") from exc
+    except RecursionError as exc:
+        raise TerritoryImportError(f"{path}: JSON nested too deeply") from exc
     if not isinstance(data, list):
         raise TerritoryImportError(f"{path}: expected a JSON array of {what}")
     return data
@@ -82,6 +89,18 @@ def _require(entry: Any, keys: Iterable[str], where: str) -> None:
     missing = [k for k in keys if k not in entry or entry[k] in (None, "")]
     if missing:
         raise TerritoryImportError(f"{where}: missing field {', '.join(repr(m) for m in missing)}")
+
+
+def _name(value: Any, where: str, key: str = "nom") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TerritoryImportError(f"{where}: {key!r} must be a non-empty string")
+    if len(value.strip()) > NAME_MAX_LENGTH:
+        raise TerritoryImportError(f"{where}: {key!r} is longer than {NAME_MAX_LENGTH} characters")
+    return value.strip()
+
+
+def _population(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= POPULATION_MAX
 
 
 _KIND_BY_COG = {
@@ -116,27 +135,35 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
         raise TerritoryImportError(
             f"{epci_path}: EPCI {epci_code} not found among {len(epcis):,} EPCI; check the SIREN"
         )
+    epci_name = _name(epci["nom"], f"{epci_path}: EPCI {epci_code}")
     kind = _KIND_BY_COG.get(str(epci["type"]))
     if kind is None:
         raise TerritoryImportError(f"{epci_path}: EPCI {epci_code}: unknown type {epci['type']!r}")
     members = epci["membres"]
     if not isinstance(members, list) or not members:
         raise TerritoryImportError(f"{epci_path}: EPCI {epci_code}: 'membres' must be a non-empty list")
+    wanted: dict[str, dict[str, Any]] = {}
     for index, member in enumerate(members):
-        _require(member, ("code",), f"{epci_path}: EPCI {epci_code}, member {index}")
+        where = f"{epci_path}: EPCI {epci_code}, member {index}"
+        _require(member, ("code",), where)
+        if not isinstance(member["code"], str) or not INSEE_RE.match(member["code"]):
+            raise TerritoryImportError(f"{where}: bad INSEE code {member['code']!r}")
+        wanted[member["code"]] = member
 
-    wanted = {str(m["code"]): m for m in members}
     communes_file = _load_json_list(communes_path, "communes")
     found: dict[str, dict[str, Any]] = {}
+    found_at: dict[str, int] = {}
     for index, entry in enumerate(communes_file):
         if not isinstance(entry, dict):
             raise TerritoryImportError(f"{communes_path}: entry {index}: expected an object")
         code = entry.get("code")
-        if code in wanted and entry.get("type", "commune-actuelle") == "commune-actuelle":
-            _require(entry, ("code", "nom"), f"{communes_path}: entry {index} (commune {code})")
-            if not INSEE_RE.match(str(code)):
-                raise TerritoryImportError(f"{communes_path}: entry {index}: bad INSEE code {code!r}")
-            found[str(code)] = entry
+        if (
+            isinstance(code, str)
+            and code in wanted
+            and entry.get("type", "commune-actuelle") == "commune-actuelle"
+        ):
+            found[code] = entry
+            found_at[code] = index
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise TerritoryImportError(
@@ -144,27 +171,35 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
             f"{', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}"
         )
 
-    def population(code: str) -> int:
-        value = found[code].get("population", wanted[code].get("populationMunicipale", 0))
-        if not isinstance(value, int) or value < 0:
-            raise TerritoryImportError(f"{communes_path}: commune {code}: bad population {value!r}")
-        return value
-
-    rows = {
-        code: {
-            "name": str(found[code]["nom"]),
-            "population": population(code),
-            "postcodes": sorted(found[code].get("codesPostaux") or []),
+    rows: dict[str, dict[str, Any]] = {}
+    for code in wanted:
+        entry = found[code]
+        where = f"{communes_path}: entry {found_at[code]} (commune {code})"
+        _require(entry, ("code", "nom"), where)
+        population = entry.get("population", wanted[code].get("populationMunicipale", 0))
+        if not _population(population):
+            raise TerritoryImportError(f"{where}: bad population {population!r}")
+        postcodes = entry.get("codesPostaux") or []
+        if not isinstance(postcodes, list) or not all(
+            isinstance(p, str) and POSTCODE_RE.match(p) for p in postcodes
+        ):
+            raise TerritoryImportError(
+                f"{where}: 'codesPostaux' must be a list of 5-digit postcodes, not {postcodes!r}"
+            )
+        rows[code] = {
+            "name": _name(entry["nom"], where),
+            "population": population,
+            "postcodes": sorted(set(postcodes)),
         }
-        for code in wanted
-    }
+
     with transaction.atomic():
         org, org_created = Organisation.objects.get_or_create(
             siren=epci_code,
-            defaults={"name": epci["nom"], "kind": kind, "slug": _unique_slug(str(epci["nom"]))},
+            defaults={"name": epci_name, "kind": kind, "slug": _unique_slug(epci_name)},
         )
-        if not org_created and (org.name, org.kind) != (epci["nom"], kind):
-            org.name, org.kind = str(epci["nom"]), kind
+        org_changed = not org_created and (org.name, org.kind) != (epci_name, kind)
+        if org_changed:
+            org.name, org.kind = epci_name, kind
             org.save(update_fields=["name", "kind", "updated_at"])
         if org_created:
             ensure_scopes(organisations=[org])
@@ -182,8 +217,8 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
             if current == (values["name"], values["population"], values["postcodes"], org.pk):
                 summary.unchanged.append(code)
                 continue
-            commune.name = str(values["name"])
-            commune.population = int(values["population"])  # type: ignore[call-overload]
+            commune.name = values["name"]
+            commune.population = values["population"]
             commune.postcodes = values["postcodes"]
             commune.organisation = org
             to_update.append(commune)
@@ -207,7 +242,8 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
                 "detached": summary.detached,
             },
         )
-        bump_data_version()
+        if org_created or org_changed or summary.created or summary.updated or summary.detached:
+            bump_data_version()
     return summary
 
 
@@ -259,7 +295,13 @@ def import_zones(*, path: Path, commune: Commune) -> ZoneImportSummary:
         data = json.loads(path.read_bytes())
     except FileNotFoundError as exc:
         raise TerritoryImportError(f"{path}: file not found") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise TerritoryImportError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise TerritoryImportError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
         raise TerritoryImportError(f"{path}: not valid GeoJSON ({exc})") from exc
     return save_zones(features=data, commune=commune, source=str(path))
 
@@ -282,20 +324,28 @@ def save_zones(*, features: Any, commune: Commune, source: str = "GeoJSON") -> Z
         name = props.get("name") or props.get("nom")
         if not isinstance(name, str) or not name.strip():
             raise TerritoryImportError(f"{where}: missing property 'name'")
-        code = slugify(str(props.get("code") or name))[:100]
+        name = _name(name, where, "name")
+        raw_code = props.get("code")
+        if isinstance(raw_code, bool) or (raw_code is not None and not isinstance(raw_code, str | int)):
+            raise TerritoryImportError(f"{where}: property 'code' must be a string")
+        code = slugify(str(raw_code or name))[:100]
         if not code:
             raise TerritoryImportError(f"{where}: cannot derive a code from {name!r}")
         if code in seen:
             raise TerritoryImportError(f"{where}: duplicate zone code {code!r}")
         seen.add(code)
         population = props.get("population")
-        if population is not None and (not isinstance(population, int) or population < 0):
+        if population is not None and not _population(population):
             raise TerritoryImportError(f"{where}: 'population' must be a non-negative integer")
+        geometry = feature.get("geometry")
+        if isinstance(geometry, dict) and not isinstance(geometry.get("type"), str):
+            # Checked here too: validate_polygon expects a hashable type.
+            raise TerritoryImportError(f"{where} ({name}): geometry has no valid 'type'")
         try:
-            geometry = validate_polygon(feature.get("geometry"))
+            geometry = validate_polygon(geometry)
         except GeometryError as exc:
             raise TerritoryImportError(f"{where} ({name}): {exc}") from exc
-        parsed.append((code, name.strip(), geometry, population))
+        parsed.append((code, name, geometry, population))
 
     summary = ZoneImportSummary()
     with transaction.atomic():
