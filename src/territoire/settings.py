@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     # The core first, then the spine, then the modules (each registers itself).
     "territoire.core",
     "territoire.territory",

@@ -2,17 +2,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
 from django.apps import apps
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 import territoire
 
-api = NinjaAPI(
+View = Callable[..., HttpResponse]
+
+
+def _json_method_not_allowed(view: View) -> View:
+    """Ninja answers a wrong method with a plain-text 405; answer it in JSON like every error."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response.get("Allow", "")
+            detail = f"method {request.method} not allowed here; allowed: {allowed}"
+            json_response = JsonResponse({"detail": detail, "errors": []}, status=405)
+            json_response["Allow"] = allowed
+            return json_response
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def _unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    detail = f"unknown API path {request.path[:100]!r}; see /api/v1/openapi.json"
+    return JsonResponse({"detail": detail, "errors": []}, status=404)
+
+
+class TerritoireAPI(NinjaAPI):
+    """Ninja, with JSON answers for unknown paths and wrong methods too."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_method_not_allowed(pattern.callback)
+        return [*urls, re_path(r"^.*$", _unknown_path, name="api-unknown")]
+
+
+api = TerritoireAPI(
     title="Territoire API",
     version="1",
     description=(
@@ -38,14 +82,23 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"detail": str(exc), "errors": []}, status=exc.status_code)
+    # Ninja's only 400 is a request body that cannot be parsed.
+    field = getattr(exc, "field", None) or ("body" if exc.status_code == 400 else None)
+    errors = [{"field": field, "message": str(exc)}] if field else []
+    response = api.create_response(request, {"detail": str(exc), "errors": errors}, status=exc.status_code)
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "Authorization: a valid Bearer token is required", "errors": []}, status=401
+    detail = "Authorization: a valid Bearer token is required"
+    response = api.create_response(
+        request, {"detail": detail, "errors": [{"field": "Authorization", "message": detail}]}, status=401
     )
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(Http404)

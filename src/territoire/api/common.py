@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Schema
-from ninja.errors import HttpError
+from ninja.errors import HttpError, ValidationError
 
 from territoire.api.auth import TokenAuth
 from territoire.api.models import ApiToken
@@ -27,6 +27,18 @@ class ErrorOut(Schema):
     errors: list[ErrorDetail] = []
 
 
+class ApiError(HttpError):
+    """An HTTP error about one field of the request (a parameter, a header)."""
+
+    def __init__(self, status_code: int, message: str, *, field: str | None = None) -> None:
+        super().__init__(status_code, message)
+        self.field = field
+
+
+def not_found(what: str, field: str, value: str) -> ApiError:
+    return ApiError(404, f"{field}: unknown {what} {value[:20]!r}", field=field)
+
+
 class Page(Schema, Generic[T]):
     count: int
     page: int
@@ -37,13 +49,17 @@ class Page(Schema, Generic[T]):
 
 def paginate(qs: QuerySet[Any], page: int, page_size: int) -> dict[str, Any]:
     limit = int(settings.TERRITOIRE["API_PAGE_SIZE_MAX"])
+    errors = []
     if page < 1:
-        raise HttpError(422, "page: must be 1 or more")
+        errors.append({"loc": ("query", "page"), "msg": "must be 1 or more"})
     if not 1 <= page_size <= limit:
-        raise HttpError(422, f"page_size: must be between 1 and {limit}")
+        errors.append({"loc": ("query", "page_size"), "msg": f"must be between 1 and {limit}"})
+    if errors:
+        raise ValidationError(errors)
     count = qs.count()
     start = (page - 1) * page_size
-    results = list(qs[start : start + page_size])
+    # Past the end: no query (and no overflow of the database's integers on a huge page).
+    results = list(qs[start : start + page_size]) if start < count else []
     return {
         "count": count,
         "page": page,
@@ -54,14 +70,18 @@ def paginate(qs: QuerySet[Any], page: int, page_size: int) -> dict[str, Any]:
 
 
 def optional_token(request: HttpRequest) -> ApiToken | None:
-    """The integration's token when one is sent (reads are public without one)."""
+    """The integration's token when one is sent (reads are public without one).
+
+    A header that is sent but wrong is refused (401) rather than ignored, so that an
+    integration never mistakes the public view for the one its token should give.
+    """
     header = request.headers.get("Authorization", "")
     if not header:
         return None
     scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw:
-        raise HttpError(401, "Authorization: expected 'Bearer <token>'")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise ApiError(401, "Authorization: expected 'Bearer <token>'", field="Authorization")
     token = TokenAuth().authenticate(request, raw.strip())
     if token is None:
-        raise HttpError(401, "Authorization: unknown, expired or revoked token")
+        raise ApiError(401, "Authorization: unknown, expired or revoked token", field="Authorization")
     return token

@@ -4,12 +4,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
-from territoire.api.common import ErrorOut, Page, paginate
-from territoire.roadmap.models import Axis, Objective, Project
+from territoire.api.common import ErrorOut, Page, not_found, optional_token, paginate
+from territoire.api.models import ApiToken
+from territoire.indicators.models import IndicatorDefinition, Visibility
+from territoire.roadmap.models import Axis, Objective, Project, ProjectStatus
 from territoire.roadmap.prioritisation import quadrant
 from territoire.territory.models import Organisation
 
@@ -82,30 +84,51 @@ class ProjectOut(Schema):
 
 
 class ProjectFilters(Schema):
-    status: str | None = None
-    axis: str | None = None
+    status: ProjectStatus | None = Field(None, description="project status")
+    axis: str | None = Field(None, description="axis code")
     page: int = 1
     page_size: int = 100
 
 
-@router.get("/organisations/{siren}/axes", response={200: list[AxisOut], 404: ErrorOut})
+def _organisation(request: HttpRequest, siren: str) -> tuple[Organisation, ApiToken | None]:
+    token = optional_token(request)
+    org = Organisation.objects.filter(siren=siren).first()
+    if org is None:
+        raise not_found("organisation", "siren", siren)
+    return org, token
+
+
+@router.get("/organisations/{siren}/axes", response={200: list[AxisOut], 401: ErrorOut, 404: ErrorOut})
 def list_axes(request: HttpRequest, siren: str) -> list[Axis]:
-    org = get_object_or_404(Organisation, siren=siren)
+    org, _token = _organisation(request, siren)
     return list(Axis.objects.filter(organisation=org))
 
 
-@router.get("/organisations/{siren}/objectives", response={200: list[ObjectiveOut], 404: ErrorOut})
+@router.get(
+    "/organisations/{siren}/objectives", response={200: list[ObjectiveOut], 401: ErrorOut, 404: ErrorOut}
+)
 def list_objectives(request: HttpRequest, siren: str, axis: str | None = None) -> list[Objective]:
-    org = get_object_or_404(Organisation, siren=siren)
-    qs = Objective.objects.filter(organisation=org).select_related("axis").prefetch_related("indicators")
+    org, token = _organisation(request, siren)
+    # Internal indicators are named only to an integration of this organisation.
+    indicators = IndicatorDefinition.objects.order_by("code")
+    if token is None or token.organisation_id != org.pk:
+        indicators = indicators.filter(visibility=Visibility.PUBLIC)
+    qs = (
+        Objective.objects.filter(organisation=org)
+        .select_related("axis")
+        .prefetch_related(Prefetch("indicators", queryset=indicators))
+    )
     if axis:
         qs = qs.filter(axis__code=axis)
     return list(qs)
 
 
-@router.get("/organisations/{siren}/projects", response={200: Page[ProjectOut], 404: ErrorOut, 422: ErrorOut})
+@router.get(
+    "/organisations/{siren}/projects",
+    response={200: Page[ProjectOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 def list_projects(request: HttpRequest, siren: str, filters: Query[ProjectFilters]) -> dict[str, Any]:
-    org = get_object_or_404(Organisation, siren=siren)
+    org, _token = _organisation(request, siren)
     qs = Project.objects.filter(organisation=org).select_related("axis", "commune").order_by("title", "pk")
     if filters.status:
         qs = qs.filter(status=filters.status)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from territoire.core import audit
+from territoire.core.cache import bump_data_version
 from territoire.indicators.models import IndicatorDefinition, Periodicity, Source
 from territoire.roadmap.models import Axis, Objective, Partner, Risk
 from territoire.roadmap.template import AXES, OBJECTIVE_DEADLINE
@@ -16,63 +17,113 @@ from territoire.territory.models import Organisation
 
 def ensure_template_indicators() -> dict[str, IndicatorDefinition]:
     """Create the catalogue indicators of the template (shared by every organisation)."""
-    definitions: dict[str, IndicatorDefinition] = {}
-    for axis in AXES:
-        for spec in axis.indicators:
-            definition, _ = IndicatorDefinition.objects.get_or_create(
-                code=spec.code,
-                defaults={
-                    "name": str(spec.name),
-                    "unit": spec.unit,
-                    "direction": spec.direction,
-                    "method": str(spec.method),
-                    "source": Source.MANUAL,
-                    "visibility": spec.visibility,
-                    "periodicity": Periodicity.MONTHLY,
-                    "aggregate": spec.aggregate,
-                    "decimals": spec.decimals,
-                },
-            )
-            definitions[spec.code] = definition
+    specs = [spec for axis in AXES for spec in axis.indicators]
+    definitions = {
+        d.code: d for d in IndicatorDefinition.objects.filter(code__in=[spec.code for spec in specs])
+    }
+    for spec in specs:
+        if spec.code in definitions:
+            continue
+        definitions[spec.code] = IndicatorDefinition.objects.create(
+            code=spec.code,
+            name=str(spec.name),
+            unit=spec.unit,
+            direction=spec.direction,
+            method=str(spec.method),
+            source=Source.MANUAL,
+            visibility=spec.visibility,
+            periodicity=Periodicity.MONTHLY,
+            aggregate=spec.aggregate,
+            decimals=spec.decimals,
+        )
     return definitions
 
 
 def apply_template(organisation: Organisation) -> None:
-    """Give ``organisation`` the source document's roadmap. Idempotent; never overwrites edits."""
+    """Give ``organisation`` the source document's roadmap. Idempotent; never overwrites edits.
+
+    The template is applied axis by axis: an axis that exists (found by its code, whatever
+    its name now) is left alone with its objectives, risk and partners, so that a renamed
+    objective, risk or partner never reappears under its template name. An axis that is
+    missing (new organisation, or axis deleted) is created with its objective, indicators,
+    risk and partners; a risk or partner of that name already present is reused.
+
+    A handful of bulk inserts whatever the size of the template (it runs for every new
+    organisation), then one bump of the published-data version.
+    """
     with transaction.atomic():
         definitions = ensure_template_indicators()
-        for position, spec in enumerate(AXES, start=1):
-            axis, _ = Axis.objects.get_or_create(
-                organisation=organisation,
-                code=spec.code,
-                defaults={"name": str(spec.name), "position": position},
-            )
-            objective, created = Objective.objects.get_or_create(
-                organisation=organisation,
-                axis=axis,
-                title=str(spec.objective),
-                defaults={"deadline": OBJECTIVE_DEADLINE, "position": 1},
-            )
-            if created:
-                objective.indicators.set([definitions[i.code] for i in spec.indicators])
-            Risk.objects.get_or_create(
-                organisation=organisation,
-                title=str(spec.risk),
-                defaults={
-                    "axis": axis,
-                    "likelihood": spec.risk_likelihood,
-                    "impact": spec.risk_impact,
-                    "mitigation": str(spec.mitigation),
-                },
-            )
-            for name, kind in spec.partners:
-                partner, _ = Partner.objects.get_or_create(
-                    organisation=organisation, name=name, defaults={"kind": kind}
-                )
-                partner.axes.add(axis)
-        audit.record(
-            "roadmap.apply_template", actor_label="system", obj=organisation, organisation_id=organisation.pk
+        existing_axes = set(Axis.objects.filter(organisation=organisation).values_list("code", flat=True))
+        missing = [
+            (position, spec) for position, spec in enumerate(AXES, start=1) if spec.code not in existing_axes
+        ]
+        if not missing:
+            return
+        axes = Axis.objects.bulk_create(
+            [
+                Axis(organisation=organisation, code=spec.code, name=str(spec.name), position=position)
+                for position, spec in missing
+            ]
         )
+        specs = [spec for _position, spec in missing]
+        objectives = Objective.objects.bulk_create(
+            [
+                Objective(
+                    organisation=organisation,
+                    axis=axis,
+                    title=str(spec.objective),
+                    deadline=OBJECTIVE_DEADLINE,
+                    position=1,
+                )
+                for axis, spec in zip(axes, specs, strict=True)
+            ]
+        )
+        Objective.indicators.through.objects.bulk_create(
+            [
+                Objective.indicators.through(objective=objective, indicatordefinition=definitions[i.code])
+                for objective, spec in zip(objectives, specs, strict=True)
+                for i in spec.indicators
+            ]
+        )
+        risks = set(Risk.objects.filter(organisation=organisation).values_list("title", flat=True))
+        new_risks = []
+        for axis, spec in zip(axes, specs, strict=True):
+            if str(spec.risk) not in risks:
+                risks.add(str(spec.risk))
+                new_risks.append(
+                    Risk(
+                        organisation=organisation,
+                        axis=axis,
+                        title=str(spec.risk),
+                        likelihood=spec.risk_likelihood,
+                        impact=spec.risk_impact,
+                        mitigation=str(spec.mitigation),
+                    )
+                )
+        Risk.objects.bulk_create(new_risks)
+        partners = {p.name: p for p in Partner.objects.filter(organisation=organisation)}
+        new_partners: dict[str, Partner] = {}
+        for spec in specs:
+            for name, kind in spec.partners:
+                if name not in partners and name not in new_partners:
+                    new_partners[name] = Partner(organisation=organisation, name=name, kind=kind)
+        partners.update({p.name: p for p in Partner.objects.bulk_create(list(new_partners.values()))})
+        Partner.axes.through.objects.bulk_create(
+            [
+                Partner.axes.through(partner=partners[name], axis=axis)
+                for axis, spec in zip(axes, specs, strict=True)
+                for name, _kind in spec.partners
+            ],
+            ignore_conflicts=True,
+        )
+        audit.record(
+            "roadmap.apply_template",
+            actor_label="system",
+            obj=organisation,
+            organisation_id=organisation.pk,
+            changes={"axes": [spec.code for spec in specs]},
+        )
+        bump_data_version()
 
 
 def on_organisation_created(sender: Any, organisation: Organisation, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from territoire.core.cache import bump_data_version
 from territoire.demo.context import DEMO_SIREN, DemoContext
 from territoire.indicators.models import Measurement
-from territoire.indicators.services import compute_all
+from territoire.indicators.services import aggregate_to_organisation, compute_all
 from territoire.roadmap.models import Project
 from territoire.territory.models import Commune, Organisation, Scope
 
@@ -73,6 +73,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  [indicators] {computed.values} value(s) computed by {computed.indicators} registered indicator(s)"
             )
+            # Modules may have recorded or corrected commune figures after their own
+            # aggregation (and compute_all only re-aggregates the current year): aggregate
+            # the whole history once more so every organisation figure matches its communes.
+            if ctx.organisation is not None:
+                aggregated = aggregate_to_organisation(ctx.organisation)
+                if aggregated.written:
+                    self.stdout.write(
+                        f"  [indicators] {aggregated.written} organisation figure(s) re-aggregated"
+                    )
             bump_data_version()
         self.stdout.write(self.style.SUCCESS(f"Demo territory ready in {time.monotonic() - started:.1f} s."))
         self.stdout.write("Staff accounts (demo only; change them before any real use):")

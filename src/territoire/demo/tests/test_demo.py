@@ -1,0 +1,284 @@
+"""`territoire demo`: the Rives & Vallons territory, deterministic for a seed."""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from territoire.demo.context import DEMO_SIREN
+from territoire.indicators.models import (
+    Aggregate,
+    IndicatorDefinition,
+    Measurement,
+    MeasurementOrigin,
+    Target,
+)
+from territoire.indicators.services import QUANTUM
+from territoire.roadmap.models import Axis, Decision, FundingLine, Objective, Partner, Project, Risk
+from territoire.roadmap.template import AXES
+from territoire.territory.models import Commune, Membership, Organisation, Scope, Zone
+
+pytestmark = pytest.mark.django_db
+
+COMMUNES = 7
+MONTHS = 6
+TEMPLATE_CODES = [spec.code for axis in AXES for spec in axis.indicators]
+
+
+def run_demo(**options: Any) -> str:
+    out = io.StringIO()
+    call_command("demo", communes=COMMUNES, months=MONTHS, seed=1, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo() -> str:
+    return run_demo()
+
+
+def org() -> Organisation:
+    return Organisation.objects.get(siren=DEMO_SIREN)
+
+
+def test_builds_rives_et_vallons(demo: str) -> None:
+    organisation = org()
+    assert organisation.name == "Rives & Vallons"
+    communes = list(Commune.objects.filter(organisation=organisation).order_by("insee_code"))
+    assert len(communes) == COMMUNES
+    assert communes[0].name == "Valmont-sur-Mer"
+    assert len({c.name for c in communes}) == COMMUNES
+    assert all(c.population > 0 for c in communes)
+    assert Zone.objects.filter(commune=communes[0]).count() >= 3
+    assert Scope.objects.filter(commune__organisation=organisation).count() == COMMUNES
+
+
+def test_roadmap_projects_and_funding(demo: str) -> None:
+    organisation = org()
+    assert list(Axis.objects.filter(organisation=organisation).values_list("name", flat=True)) == [
+        str(spec.name) for spec in AXES
+    ]
+    assert Objective.objects.filter(organisation=organisation).count() == 6
+    assert Risk.objects.filter(organisation=organisation).count() == 6
+    assert Partner.objects.filter(organisation=organisation, name="ANSSI").exists()
+    projects = Project.objects.filter(organisation=organisation)
+    assert projects.count() >= 10
+    assert {p.axis.code for p in projects.select_related("axis")} == {spec.code for spec in AXES}
+    assert projects.filter(title="Inscriptions scolaires en ligne", status="done").exists()
+    assert FundingLine.objects.filter(project__organisation=organisation).count() >= projects.count()
+    for project in projects.prefetch_related("funding_lines"):
+        assert sum(f.amount for f in project.funding_lines.all()) == project.cost, project.title
+    assert Decision.objects.filter(organisation=organisation).exists()
+
+
+def test_staff_accounts_are_printed_and_scoped(demo: str) -> None:
+    assert "Demo territory ready" in demo
+    for username in ("admin", "dsi", "elu", "agent.valmont"):
+        assert username in demo
+        user = get_user_model().objects.get(username=username)
+        assert user.is_staff
+        assert Membership.objects.filter(user=user, organisation=org()).exists()
+    agent = Membership.objects.get(user__username="agent.valmont")
+    assert agent.commune is not None
+    assert agent.commune.name == "Valmont-sur-Mer"
+
+
+def test_monthly_figures_for_every_template_indicator_and_commune(demo: str) -> None:
+    organisation = org()
+    definitions = {d.code: d for d in IndicatorDefinition.objects.filter(code__in=TEMPLATE_CODES)}
+    assert set(definitions) == set(TEMPLATE_CODES)
+    periods: dict[tuple[str, str], set[tuple[date, date]]] = defaultdict(set)
+    for code, scope, start, end in Measurement.objects.filter(
+        is_current=True, indicator__code__in=TEMPLATE_CODES
+    ).values_list("indicator__code", "scope__code", "period_start", "period_end"):
+        periods[(code, scope)].add((start, end))
+    communes = list(Commune.objects.filter(organisation=organisation).values_list("insee_code", flat=True))
+    for code, definition in definitions.items():
+        # A figure that does not aggregate from the communes (the shared server room's PUE)
+        # is the organisation's own.
+        scopes = (
+            [organisation.siren]
+            if definition.aggregate == Aggregate.NONE
+            else [*communes, organisation.siren]
+        )
+        for scope in scopes:
+            months = sorted(periods[(code, scope)])
+            assert len(months) == MONTHS, (code, scope, months)
+            for start, end in months:
+                assert start.day == 1
+                assert (end.month, end.year) == (start.month, start.year)
+            # Consecutive months.
+            assert all(
+                (b[0].year * 12 + b[0].month) - (a[0].year * 12 + a[0].month) == 1
+                for a, b in pairwise(months)
+            )
+
+
+def test_percentages_stay_within_bounds(demo: str) -> None:
+    for value in Measurement.objects.filter(
+        indicator__unit="%", indicator__code__in=TEMPLATE_CODES
+    ).values_list("value", flat=True):
+        assert Decimal(0) <= value <= Decimal(100)
+
+
+def test_targets_for_communes_and_organisation(demo: str) -> None:
+    organisation = org()
+    org_scope = Scope.objects.get(organisation=organisation)
+    assert Target.objects.filter(scope=org_scope).count() == len(TEMPLATE_CODES)
+    commune_targets = Target.objects.filter(scope__commune__organisation=organisation)
+    aggregated = IndicatorDefinition.objects.filter(code__in=TEMPLATE_CODES).exclude(aggregate=Aggregate.NONE)
+    assert commune_targets.count() == aggregated.count() * COMMUNES
+    assert all(t.target_date > t.baseline_date for t in Target.objects.filter(scope=org_scope))
+
+
+def test_organisation_values_are_the_aggregates_of_the_communes(demo: str) -> None:
+    check_aggregates()
+
+
+def check_aggregates() -> None:
+    organisation = org()
+    org_scope = Scope.objects.get(organisation=organisation)
+    populations = dict(
+        Commune.objects.filter(organisation=organisation).values_list("insee_code", "population")
+    )
+    values: dict[tuple[str, date], dict[str, Decimal]] = defaultdict(dict)
+    for code, scope, start, value in Measurement.objects.filter(
+        is_current=True, scope__commune__organisation=organisation, indicator__code__in=TEMPLATE_CODES
+    ).values_list("indicator__code", "scope__code", "period_start", "value"):
+        values[(code, start)][scope] = value
+    org_values = {
+        (m.indicator.code, m.period_start): m
+        for m in Measurement.objects.filter(is_current=True, scope=org_scope).select_related("indicator")
+    }
+    checked = 0
+    for (code, start), by_commune in values.items():
+        definition = IndicatorDefinition.objects.get(code=code)
+        figure = org_values[(code, start)]
+        assert figure.origin == MeasurementOrigin.AGGREGATED
+        if definition.aggregate == Aggregate.SUM:
+            expected = sum(by_commune.values(), Decimal(0))
+        elif definition.aggregate == Aggregate.MEAN:
+            expected = sum(by_commune.values(), Decimal(0)) / len(by_commune)
+        elif definition.aggregate == Aggregate.MAX:
+            expected = max(by_commune.values())
+        else:
+            assert definition.aggregate == Aggregate.POPULATION_WEIGHTED_MEAN
+            weight = sum(populations[s] for s in by_commune)
+            expected = sum((v * populations[s] for s, v in by_commune.items()), Decimal(0)) / weight
+        assert figure.value == expected.quantize(QUANTUM), (code, start)
+        checked += 1
+    assert checked == (len(TEMPLATE_CODES) - 1) * MONTHS
+
+
+def test_aggregates_stay_consistent_early_in_the_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's correction may fall in the previous year, which compute_all does not re-aggregate."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 2, 15))
+    run_demo()
+    check_aggregates()
+
+
+def test_history_keeps_one_correction(demo: str) -> None:
+    superseded = Measurement.objects.filter(is_current=False, scope__commune__organisation=org())
+    assert superseded.count() >= 1
+    old = superseded.first()
+    assert old is not None
+    new = Measurement.objects.get(supersedes=old)
+    assert new.version == old.version + 1
+    assert new.value != old.value
+
+
+def test_computed_roadmap_indicators(demo: str) -> None:
+    org_scope = Scope.objects.get(organisation=org())
+    codes = set(
+        Measurement.objects.filter(scope=org_scope, origin=MeasurementOrigin.COMPUTED).values_list(
+            "indicator__code", flat=True
+        )
+    )
+    assert {"roadmap.portfolio_progress", "roadmap.budget_consumed"} <= codes
+
+
+def test_the_public_pages_render(demo: str, client: Client) -> None:
+    home = client.get(f"/t/{DEMO_SIREN}/")
+    assert home.status_code == 200
+    assert "Rives &amp; Vallons" in home.content.decode()
+    assert home.content.count(b'<svg class="sparkline"') >= 10
+    assert client.get("/").status_code == 200
+    assert client.get(f"/t/{DEMO_SIREN}/projets/").status_code == 200
+    commune = Commune.objects.get(organisation=org(), name="Valmont-sur-Mer")
+    assert client.get(f"/t/{commune.insee_code}/indicateurs/services.taux_usage/").status_code == 200
+
+
+def snapshot() -> dict[str, Any]:
+    """What the seed decides: names, populations, figures, targets, projects."""
+    organisation = org()
+    return {
+        "communes": list(
+            Commune.objects.filter(organisation=organisation)
+            .order_by("insee_code")
+            .values_list("insee_code", "name", "population", "postcodes")
+        ),
+        "figures": sorted(
+            Measurement.objects.filter(indicator__code__in=TEMPLATE_CODES).values_list(
+                "indicator__code", "scope__code", "period_start", "version", "is_current", "origin", "value"
+            )
+        ),
+        "targets": sorted(
+            Target.objects.values_list(
+                "indicator__code", "scope__code", "baseline_value", "target_value", "target_date"
+            )
+        ),
+        "projects": list(
+            Project.objects.filter(organisation=organisation)
+            .order_by("title")
+            .values_list("title", "spent", "target_year", "target_quarter", "commune__insee_code")
+        ),
+    }
+
+
+def test_same_seed_same_territory_and_no_silent_rebuild() -> None:
+    first_output = run_demo()
+    first = snapshot()
+    first_org_pk = org().pk
+    with pytest.raises(CommandError) as refused:
+        run_demo()
+    assert refused.value.returncode == 2
+    assert "--reset" in str(refused.value)
+    assert org().pk == first_org_pk  # nothing was touched
+    second_output = run_demo(reset=True)
+    assert "Previous demo territory deleted." in second_output
+    assert org().pk != first_org_pk
+    second = snapshot()
+    generated = (len(TEMPLATE_CODES) - 1) * MONTHS * (COMMUNES + 1) + MONTHS
+    # Plus the demo's one correction (and the organisation figure aggregated again from it).
+    assert generated + 1 <= len(first["figures"]) <= generated + 2
+    assert second == first
+    # Same staff passwords too: they come from the seed.
+    credentials = [line for line in first_output.splitlines() if "demo-" in line]
+    assert credentials
+    assert credentials == [line for line in second_output.splitlines() if "demo-" in line]
+
+
+def test_another_seed_gives_other_figures() -> None:
+    run_demo()
+    first = snapshot()
+    out = io.StringIO()
+    call_command("demo", communes=COMMUNES, months=MONTHS, seed=2, reset=True, stdout=out)
+    second = snapshot()
+    assert second["communes"][:5] == first["communes"][:5]  # the named communes of the source document
+    assert second["figures"] != first["figures"]
+
+
+@pytest.mark.parametrize(("communes", "months"), [(0, 6), (3, 1)])
+def test_bad_sizes_are_refused(communes: int, months: int, db: Any) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", communes=communes, months=months, seed=1, stdout=io.StringIO())
+    assert refused.value.returncode == 2
+    assert not Organisation.objects.filter(siren=DEMO_SIREN).exists()

@@ -1,0 +1,105 @@
+"""The risk register: staff of the organisation only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from territoire.roadmap.models import Risk, RiskStatus
+from territoire.territory.models import Commune, Organisation, Role
+
+pytestmark = pytest.mark.django_db
+
+URL = "/t/200000001/risques/"
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(client: Client, organisation: Organisation) -> None:
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={URL}"
+    assert b"Ransomware" not in response.content
+
+
+def test_staff_of_another_organisation_gets_404(
+    client: Client,
+    organisation: Organisation,
+    other_organisation: Organisation,
+    make_staff: Callable[..., Any],
+) -> None:
+    client.force_login(make_staff(other_organisation, Role.ADMINISTRATEUR))
+    response = client.get(URL)
+    assert response.status_code == 404
+    assert b"Ransomware" not in response.content
+
+
+def test_logged_in_user_without_membership_gets_404(client: Client, organisation: Organisation) -> None:
+    user = get_user_model().objects.create_user(username="visitor", password="x" * 20)
+    client.force_login(user)
+    assert client.get(URL).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.ELU, Role.RSSI, Role.AGENT])
+def test_staff_sees_the_register_by_criticality(
+    client: Client, organisation: Organisation, make_staff: Callable[..., Any], role: str
+) -> None:
+    Risk.objects.filter(organisation=organisation, title="Fatigue participative").update(
+        owner="Direction de la communication", status=RiskStatus.MITIGATING
+    )
+    client.force_login(make_staff(organisation, role))
+    response = client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    titles = [r.title for r in Risk.objects.filter(organisation=organisation)]
+    assert len(titles) == 6
+    for title in titles:
+        assert title.replace("'", "&#x27;") in page
+    # Most critical first: ransomware (4 × 5) before fatigue (3 × 3).
+    assert page.index("Ransomware et fuites de données") < page.index("Fatigue participative")
+    assert ">20<" in page
+    assert "Direction de la communication" in page
+    assert "en cours de traitement" in page
+    assert "MFA, sauvegardes déconnectées" in page
+
+
+def test_commune_staff_of_the_organisation_sees_it(
+    client: Client, organisation: Organisation, commune: Commune, make_staff: Callable[..., Any]
+) -> None:
+    client.force_login(make_staff(organisation, Role.AGENT, commune=commune))
+    assert client.get(URL).status_code == 200
+
+
+def test_only_the_organisations_risks(
+    client: Client,
+    organisation: Organisation,
+    other_organisation: Organisation,
+    make_staff: Callable[..., Any],
+) -> None:
+    Risk.objects.create(organisation=other_organisation, title="Risque du voisin", likelihood=5, impact=5)
+    client.force_login(make_staff(organisation))
+    assert b"Risque du voisin" not in client.get(URL).content
+
+
+def test_risks_link_in_the_navigation_for_staff_only(
+    client: Client, organisation: Organisation, make_staff: Callable[..., Any]
+) -> None:
+    assert URL.encode() not in client.get("/t/200000001/").content
+    client.force_login(make_staff(organisation))
+    assert URL.encode() in client.get("/t/200000001/").content
+
+
+def test_english_version_and_commune_scope(
+    client: Client, organisation: Organisation, make_staff: Callable[..., Any]
+) -> None:
+    client.force_login(make_staff(organisation))
+    response = client.get(f"/en{URL}")
+    assert response.status_code == 200
+    assert b'<html lang="en">' in response.content
+    assert client.get("/t/99101/risques/").status_code == 404
+
+
+def test_unknown_scope_is_404_even_when_anonymous(client: Client, organisation: Organisation) -> None:
+    assert client.get("/t/999999999/risques/").status_code == 404
