@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from territoire.core.cache import cached
 from territoire.core.charts import MatrixItem, priority_matrix, sparkline
 from territoire.indicators import selectors as indicator_selectors
 from territoire.roadmap import selectors
@@ -19,13 +14,6 @@ from territoire.roadmap.prioritisation import QUADRANT_LABELS, Quadrant
 from territoire.territory import access
 from territoire.territory.models import Organisation, Scope
 from territoire.territory.selectors import default_organisation, organisation_of, scope_by_code
-
-
-def _render_public(request: HttpRequest, key: str, build: Callable[[], str]) -> HttpResponse:
-    """Anonymous visitors share a cached page, invalidated when any published figure changes."""
-    if request.user.is_authenticated:
-        return HttpResponse(build())
-    return HttpResponse(cached(f"{key}:{get_language()}", build))
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -39,13 +27,7 @@ def home(request: HttpRequest, scope_code: str) -> HttpResponse:
     scope = scope_by_code(scope_code)
     organisation = organisation_of(scope)
     internal = access.can_view_internal(request.user, scope)
-
-    def build() -> str:
-        return render_to_string(
-            "roadmap/home.html", _home_context(scope, organisation, internal), request=request
-        )
-
-    return _render_public(request, f"home:{scope.code}", build)
+    return render(request, "roadmap/home.html", _home_context(scope, organisation, internal))
 
 
 def _home_context(scope: Scope, organisation: Organisation, internal: bool) -> dict[str, object]:
@@ -79,7 +61,9 @@ def _home_context(scope: Scope, organisation: Organisation, internal: bool) -> d
 def _card(card: indicator_selectors.IndicatorCard) -> dict[str, object]:
     return {
         "card": card,
-        "spark": sparkline(card.spark_values, label=_("Tendance sur 12 mois")),
+        "spark": sparkline(
+            card.spark_values, label=_("Tendance sur 12 mois : %(name)s") % {"name": card.definition.name}
+        ),
         "status": card.status,
     }
 
@@ -93,42 +77,35 @@ def _organisation_scope(scope_code: str) -> tuple[Scope, Organisation]:
 
 def projects(request: HttpRequest, scope_code: str) -> HttpResponse:
     scope, organisation = _organisation_scope(scope_code)
-
-    def build() -> str:
-        ordered = selectors.prioritised(organisation)
-        matrix = priority_matrix(
-            [MatrixItem(p.title, p.value_score, p.complexity_score, rank) for rank, p, _c in ordered],
-            title=_("Matrice valeur × complexité"),
-            description=_(
-                "Chaque projet actif est placé selon sa valeur socio-économique (vertical) et sa complexité (horizontal) ; le numéro est son rang dans l'ordre proposé."
-            ),
-            x_label=_("Complexité →"),
-            y_label=_("Valeur socio-économique →"),
-            quadrant_labels=[
-                str(QUADRANT_LABELS[q])
-                for q in (Quadrant.QUICK_WIN, Quadrant.MAJOR_PROJECT, Quadrant.FILLER, Quadrant.RECONSIDER)
-            ],
-        )
-        context = {
-            "scope": scope,
-            "organisation": organisation,
-            "ordered": ordered,
-            "matrix": matrix,
-            "all_projects": selectors.projects(organisation).order_by("axis__position", "title"),
-        }
-        return render_to_string("roadmap/projects.html", context, request=request)
-
-    return _render_public(request, f"projects:{scope.code}", build)
+    ordered = selectors.prioritised(organisation)
+    matrix = priority_matrix(
+        [MatrixItem(p.title, p.value_score, p.complexity_score, rank) for rank, p, _c in ordered],
+        title=_("Matrice valeur × complexité"),
+        description=_(
+            "Chaque projet actif est placé selon sa valeur socio-économique (vertical) et sa complexité (horizontal) ; le numéro est son rang dans l'ordre proposé."
+        ),
+        x_label=_("Complexité →"),
+        y_label=_("Valeur socio-économique →"),
+        quadrant_labels=[
+            str(QUADRANT_LABELS[q])
+            for q in (Quadrant.QUICK_WIN, Quadrant.MAJOR_PROJECT, Quadrant.FILLER, Quadrant.RECONSIDER)
+        ],
+    )
+    context = {
+        "scope": scope,
+        "organisation": organisation,
+        "ordered": ordered,
+        "matrix": matrix,
+        "all_projects": selectors.projects(organisation).order_by("axis__position", "title"),
+    }
+    return render(request, "roadmap/projects.html", context)
 
 
 def partners(request: HttpRequest, scope_code: str) -> HttpResponse:
     scope, organisation = _organisation_scope(scope_code)
 
-    def build() -> str:
-        context = {"scope": scope, "organisation": organisation, "partners": selectors.partners(organisation)}
-        return render_to_string("roadmap/partners.html", context, request=request)
-
-    return _render_public(request, f"partners:{scope.code}", build)
+    context = {"scope": scope, "organisation": organisation, "partners": selectors.partners(organisation)}
+    return render(request, "roadmap/partners.html", context)
 
 
 def risks(request: HttpRequest, scope_code: str) -> HttpResponse:
