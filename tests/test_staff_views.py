@@ -97,7 +97,9 @@ def test_csv_upload_all_or_nothing(
     assert not Measurement.objects.exists()
     response = client.post(url, {"file": _csv(good)})
     assert response.status_code == 200
-    assert Measurement.objects.get().origin == MeasurementOrigin.IMPORT
+    assert Measurement.objects.get(scope__code="99101").origin == MeasurementOrigin.IMPORT
+    # The organisation's figure follows from its communes' at once.
+    assert Measurement.objects.get(scope__code="200000001").origin == MeasurementOrigin.AGGREGATED
 
 
 def test_csv_upload_cannot_write_another_organisation(

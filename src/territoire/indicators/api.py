@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import BeforeValidator, WithJsonSchema
 
 from territoire.api.auth import TokenAuth, token_covers, token_scopes
 from territoire.api.common import ErrorDetail, ErrorOut, Page, optional_token, paginate
@@ -67,12 +68,30 @@ class MeasurementFilters(Schema):
     page_size: int = 100
 
 
+def _number_text(value: Any) -> Any:
+    # A JSON number or a string holding one (French decimal comma accepted); the spine's
+    # validation parses it. One type rather than a union, so that an error names the
+    # field ("measurements.0.value") and not a union member ("...value.float").
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not a boolean")
+    if isinstance(value, int | float):
+        return repr(value)
+    return value
+
+
+NumberText = Annotated[
+    str,
+    BeforeValidator(_number_text),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}], "description": "a decimal number"}),
+]
+
+
 class MeasurementIn(Schema):
     indicator: str = Field(..., max_length=100)
     scope: str = Field(..., max_length=9)
     period_start: str = Field(..., max_length=10, description="YYYY-MM-DD")
     period_end: str = Field(..., max_length=10, description="YYYY-MM-DD")
-    value: str | float | int = Field(..., description="a decimal number")
+    value: NumberText = Field(..., max_length=40)
     note: str = Field("", max_length=500)
 
 
@@ -86,28 +105,30 @@ class StoreOut(Schema):
     unchanged: int
 
 
-@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut})
+def _visible(token: ApiToken | None) -> Q:
+    """Public definitions for everyone; internal ones of the common catalogue or of the
+    token's own organisation for an integration (another organisation's read as unknown)."""
+    visible = Q(visibility=Visibility.PUBLIC)
+    if token is not None:
+        visible |= Q(organisation__isnull=True) | Q(organisation_id=token.organisation_id)
+    return visible
+
+
+@router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 404: ErrorOut})
 def list_indicators(request: HttpRequest, organisation: str | None = None) -> list[IndicatorDefinition]:
     token = optional_token(request)
-    qs = IndicatorDefinition.objects.order_by("code")
+    qs = IndicatorDefinition.objects.filter(_visible(token)).order_by("code")
     if organisation:
         org = get_object_or_404(Organisation, siren=organisation)
         qs = qs.filter(Q(organisation__isnull=True) | Q(organisation=org))
-    if token is None:
-        qs = qs.filter(visibility=Visibility.PUBLIC)
-    else:
-        qs = qs.filter(Q(organisation__isnull=True) | Q(organisation=token.organisation))
     return list(qs)
 
 
 @router.get("/indicators/{code}", response={200: IndicatorOut, 401: ErrorOut, 404: ErrorOut})
 def get_indicator(request: HttpRequest, code: str) -> IndicatorDefinition:
     token = optional_token(request)
-    definition = get_object_or_404(IndicatorDefinition, code=code)
-    foreign = definition.organisation_id is not None and (
-        token is None or token.organisation_id != definition.organisation_id
-    )
-    if foreign or (not definition.is_public and token is None):
+    definition = IndicatorDefinition.objects.filter(_visible(token), code=code).first()
+    if definition is None:
         raise HttpError(404, "unknown indicator")
     return definition
 
@@ -141,24 +162,29 @@ def list_measurements(request: HttpRequest, filters: Query[MeasurementFilters]) 
 )
 def create_measurements(
     request: HttpRequest, payload: MeasurementBatchIn
-) -> tuple[int, services.StoreSummary]:
+) -> Status[services.StoreSummary] | Status[ErrorOut]:
     token: ApiToken = request.auth  # type: ignore[attr-defined]
     if not token.can_write:
         raise HttpError(403, "this token is read-only; ask for a token with write rights")
-    rows = [(index, item.dict()) for index, item in enumerate(payload.measurements)]
-    clean, errors = services.validate_rows(rows, may_write=lambda scope: token_covers(token, scope))
+    rows = [(index, item.model_dump()) for index, item in enumerate(payload.measurements)]
+    clean, errors = services.validate_rows(
+        rows, may_write=lambda scope: token_covers(token, scope), position="measurements.{}"
+    )
     if errors:
-        return 422, ErrorOut(  # type: ignore[return-value]
-            detail=f"{len(errors)} error(s); nothing was recorded",
-            errors=[
-                ErrorDetail(field=f"measurements.{e.line}.{e.column}", message=e.message, line=e.line)
-                for e in errors
-            ],
+        return Status(
+            422,
+            ErrorOut(
+                detail=f"{len(errors)} error(s); nothing was recorded",
+                errors=[
+                    ErrorDetail(field=f"measurements.{e.line}.{e.column}", message=e.message, line=e.line)
+                    for e in errors
+                ],
+            ),
         )
-    summary = services.store_rows(
+    summary = services.record_figures(
         clean,
         origin=MeasurementOrigin.API,
         provenance=f"api:{token.name}",
         audit_action="indicators.api_write",
     )
-    return 201, summary
+    return Status(201, summary)

@@ -113,7 +113,7 @@ def measurements(
 ) -> QuerySet[Measurement]:
     """Measurements filtered for listing; internal indicators only within ``internal_scopes``."""
     qs = Measurement.objects.select_related("indicator", "scope").order_by(
-        "indicator__code", "scope__code", "period_start", "version"
+        "indicator__code", "scope__code", "period_start", "period_end", "version"
     )
     if not include_superseded:
         qs = qs.filter(is_current=True)

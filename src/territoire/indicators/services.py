@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -27,14 +27,19 @@ from territoire.indicators.models import (
     IndicatorDefinition,
     Measurement,
     MeasurementOrigin,
+    Periodicity,
     Source,
     Target,
 )
-from territoire.indicators.periods import Period, last_periods
+from territoire.indicators.periods import Period, last_periods, period_of
 from territoire.territory.models import Organisation, Scope
 
 MAX_ABS_VALUE = Decimal("1e13")
 QUANTUM = Decimal("0.000001")
+# SQLite keeps 15 significant digits of a decimal (PostgreSQL keeps them all): figures
+# are rounded to what every database stores exactly, so that recording the same figure
+# again is recognised as unchanged rather than as a correction.
+SIGNIFICANT = Context(prec=15)
 CSV_COLUMNS = ("indicator", "scope", "period_start", "period_end", "value")
 
 
@@ -45,8 +50,10 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}, " if self.line is not None else ""
-        return f"{where}column {self.column!r}: {self.message}"
+        where = [f"line {self.line}"] if self.line is not None else []
+        if self.column:
+            where.append(f"column {self.column!r}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
 
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "field": self.column, "message": self.message}
@@ -80,7 +87,10 @@ class StoreSummary:
 
 
 def parse_value(raw: Any) -> Decimal:
-    """A finite decimal; accepts a French decimal comma and spaces as thousands separators."""
+    """A finite decimal; accepts a French decimal comma and spaces as thousands separators.
+
+    Rounded to six decimal places and 15 significant digits (``round_value``).
+    """
     if isinstance(raw, bool):
         raise ValueError("expected a number, not a boolean")
     if isinstance(raw, float):
@@ -100,7 +110,15 @@ def parse_value(raw: Any) -> Decimal:
         raise ValueError("expected a finite number")
     if abs(value) >= MAX_ABS_VALUE:
         raise ValueError("value out of range (|value| < 10^13)")
-    return value.quantize(QUANTUM)
+    value = round_value(value)
+    if abs(value) >= MAX_ABS_VALUE:
+        raise ValueError("value out of range (|value| < 10^13)")
+    return value
+
+
+def round_value(value: Decimal) -> Decimal:
+    """Six decimal places and at most 15 significant digits (see ``SIGNIFICANT``)."""
+    return SIGNIFICANT.plus(value.quantize(QUANTUM)).quantize(QUANTUM)
 
 
 def parse_date(raw: Any) -> date:
@@ -118,11 +136,13 @@ def validate_rows(
     *,
     may_write: Callable[[Scope], bool] | None = None,
     allow_computed: bool = False,
+    position: str = "line {}",
 ) -> tuple[list[CleanRow], list[RowError]]:
     """Check rows of (indicator, scope, period_start, period_end, value[, note]).
 
     Returns the clean rows and every error found (not just the first), each with its
     line (or item index) and column. Two queries whatever the number of rows.
+    ``position`` names a row in messages (``"measurements.{}"`` for the API's items).
     """
     materialised = list(rows)
     codes = {str(r.get("indicator", "")).strip() for _, r in materialised}
@@ -182,6 +202,20 @@ def validate_rows(
                     f"period ends ({dates['period_end']}) before it starts ({dates['period_start']})",
                 )
             )
+        elif len(dates) == 2 and indicator is not None:
+            # One figure per calendar period of the indicator: a fortnight of a monthly
+            # indicator would sit beside the month's figure and skew the aggregates.
+            expected = period_of(indicator.periodicity, dates["period_start"])
+            if (dates["period_start"], dates["period_end"]) != (expected.start, expected.end):
+                row_errors.append(
+                    RowError(
+                        line,
+                        "period_start" if dates["period_start"] != expected.start else "period_end",
+                        f"{indicator.code} is {indicator.periodicity}: the period must be "
+                        f"{expected.start} to {expected.end}, not {dates['period_start']} to "
+                        f"{dates['period_end']}",
+                    )
+                )
         try:
             value = parse_value(row.get("value", ""))
         except ValueError as exc:
@@ -195,7 +229,7 @@ def validate_rows(
         key = (indicator.pk, scope.pk, dates["period_start"], dates["period_end"])
         if key in seen:
             first = seen[key]
-            where = f"line {first}" if first is not None else "an earlier item"
+            where = position.format(first) if first is not None else "an earlier item"
             errors.append(
                 RowError(line, "indicator", f"duplicate of {where} (same indicator, scope and period)")
             )
@@ -292,7 +326,7 @@ def read_csv(data: bytes | str) -> tuple[list[tuple[int | None, dict[str, str]]]
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return [], [RowError(None, "", f"the file is not UTF-8 text (byte {exc.start})")]
+            return [], [_encoding_error(data, exc.start)]
     else:
         text = data.lstrip("\ufeff")
     if not text.strip():
@@ -315,7 +349,9 @@ def read_csv(data: bytes | str) -> tuple[list[tuple[int | None, dict[str, str]]]
             if not any(cell.strip() for cell in record):
                 continue
             if len(record) != len(header):
-                errors.append(RowError(line, "", f"expected {len(header)} fields, found {len(record)}"))
+                # Name the first missing column, or the position of the first extra field.
+                where = header[len(record)] if len(record) < len(header) else str(len(header) + 1)
+                errors.append(RowError(line, where, f"expected {len(header)} fields, found {len(record)}"))
                 continue
             rows.append((line, dict(zip(header, record, strict=True))))
     except csv.Error as exc:
@@ -325,14 +361,72 @@ def read_csv(data: bytes | str) -> tuple[list[tuple[int | None, dict[str, str]]]
     return rows, errors
 
 
-def import_csv(data: bytes | str, *, actor: Any = None, source_name: str = "CSV") -> StoreSummary:
+def _encoding_error(data: bytes, offset: int) -> RowError:
+    """Where the first byte that is not UTF-8 sits: line, and column when it can be told."""
+    line = data.count(b"\n", 0, offset) + 1
+    column = ""
+    if line > 1:
+        head = data[: data.find(b"\n")].decode("utf-8-sig", errors="replace")
+        delimiter = ";" if head.count(";") > head.count(",") else ","
+        names = [h.strip().lower() for h in head.split(delimiter)]
+        start = data.rfind(b"\n", 0, offset) + 1
+        index = data[start:offset].decode("utf-8", errors="replace").count(delimiter)
+        column = names[index] if index < len(names) else ""
+    return RowError(
+        line,
+        column,
+        f"the file is not UTF-8 text (byte {offset + 1} cannot be read); save it as CSV UTF-8",
+    )
+
+
+def _error_order(error: RowError) -> tuple[int, int]:
+    """By line, then in the order of the columns in the file format."""
+    columns = (*CSV_COLUMNS, "note")
+    return error.line or 0, columns.index(error.column) if error.column in columns else len(columns)
+
+
+def record_figures(
+    rows: list[CleanRow],
+    *,
+    origin: str,
+    provenance: str,
+    actor: Any = None,
+    audit_action: str = "indicators.record",
+) -> StoreSummary:
+    """Store figures recorded by a person or an integration, then refresh the aggregates.
+
+    The organisation figure of every period touched by a commune figure is recombined,
+    so a late import of old commune figures does not leave the organisation's stale.
+    """
+    with transaction.atomic():
+        summary = store_rows(
+            rows, origin=origin, provenance=provenance, actor=actor, audit_action=audit_action
+        )
+        touched: dict[int, date] = {}
+        for row in rows:
+            commune = row.scope.commune
+            if commune is not None and commune.organisation_id is not None:
+                org_id = commune.organisation_id
+                touched[org_id] = min(touched.get(org_id, row.period.start), row.period.start)
+        for organisation in Organisation.objects.filter(pk__in=list(touched)):
+            aggregate_to_organisation(organisation, since=touched[organisation.pk])
+    return summary
+
+
+def import_csv(
+    data: bytes | str,
+    *,
+    actor: Any = None,
+    source_name: str = "CSV",
+    may_write: Callable[[Scope], bool] | None = None,
+) -> StoreSummary:
     """All or nothing: every error is reported (line and column) and nothing is written."""
     raw_rows, errors = read_csv(data)
-    clean, row_errors = validate_rows(raw_rows) if raw_rows else ([], [])
+    clean, row_errors = validate_rows(raw_rows, may_write=may_write) if raw_rows else ([], [])
     errors += row_errors
     if errors:
-        raise MeasurementInputError(sorted(errors, key=lambda e: (e.line or 0, e.column)))
-    return store_rows(
+        raise MeasurementInputError(sorted(errors, key=_error_order))
+    return record_figures(
         clean,
         origin=MeasurementOrigin.IMPORT,
         provenance=f"import:{source_name[:150]}",
@@ -446,7 +540,9 @@ def compute_all(
         provenance=lambda row: registry.registered()[row.indicator.code].provenance,
         audit_action="indicators.compute",
     )
-    since = last_periods("yearly", today, max(1, periods // 12 + 1))[0].start
+    # Aggregate the same window as the computation, for every periodicity: the oldest
+    # due period may lie in the previous year (in January, December is due).
+    since = min(last_periods(periodicity, today, periods)[0].start for periodicity in Periodicity.values)
     for org in orgs:
         agg = aggregate_to_organisation(org, since=since)
         summary.aggregated.created += agg.created
@@ -512,7 +608,7 @@ def aggregate_to_organisation(organisation: Organisation, *, since: date | None 
                 definition,
                 org_scope,
                 Period(start, end),
-                combined.quantize(QUANTUM),
+                round_value(combined),
                 note=f"{len(values)}/{commune_count}",
             )
         )

@@ -1,7 +1,7 @@
 """Staff pages to record figures: one figure by hand, or a CSV file.
 
 Both go through the same validation as the command-line import and the API
-(``validate_rows`` then ``store_rows``), restricted to the scopes the member may write.
+(``validate_rows`` then ``record_figures``), restricted to the scopes the member may write.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from territoire.indicators.models import MeasurementOrigin, Source
-from territoire.indicators.services import RowError, read_csv, store_rows, validate_rows
+from territoire.indicators.services import (
+    MeasurementInputError,
+    RowError,
+    import_csv,
+    record_figures,
+    validate_rows,
+)
 from territoire.indicators.views import _resolve
 from territoire.territory import access
 from territoire.territory.models import Organisation
@@ -69,7 +75,7 @@ def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpRespo
         if errors:
             _apply_errors(form, errors)
         else:
-            summary = store_rows(
+            summary = record_figures(
                 clean, origin=MeasurementOrigin.MANUAL, provenance=f"saisie:{scope.code}", actor=request.user
             )
             messages.success(
@@ -97,19 +103,15 @@ def import_figures(request: HttpRequest, scope_code: str) -> HttpResponse:
         if upload.size > MAX_UPLOAD_BYTES:
             errors = [RowError(None, "file", _("Fichier trop volumineux (5 Mo au plus)."))]
         else:
-            raw_rows, errors = read_csv(upload.read())
-            if raw_rows and not errors:
-                clean, errors = validate_rows(
-                    raw_rows, may_write=lambda s: access.can_write_measurement(request.user, s)
+            try:
+                summary = import_csv(
+                    upload.read(),
+                    actor=request.user,
+                    source_name=upload.name or "CSV",
+                    may_write=lambda s: access.can_write_measurement(request.user, s),
                 )
-                if not errors:
-                    summary = store_rows(
-                        clean,
-                        origin=MeasurementOrigin.IMPORT,
-                        provenance=f"import:{upload.name[:150]}",
-                        actor=request.user,
-                        audit_action="indicators.import",
-                    )
+            except MeasurementInputError as exc:
+                errors = exc.errors
     context = {
         "scope": scope,
         "organisation": organisation,

@@ -11,7 +11,8 @@ The rule (documented in docs/indicators.md and shown on every indicator page):
    least-squares slope of the last ``n`` values (default 6; the baseline counts as a
    point when there are fewer than two), and the projection is
    ``latest + slope × (target date − latest date)``. The projected progress then gives
-   *on track* (≥ 100 %), *at risk* (≥ 80 %) or *off track* (below).
+   *on track* (≥ 100 %), *at risk* (≥ 80 %) or *off track* (below), up to a rounding
+   tolerance so that a figure on a threshold gets the same status in any unit.
 
 Properties (tested with hypothesis): a better latest value never gives a worse status;
 an easier target never gives a worse status; the status does not depend on the unit.
@@ -25,6 +26,8 @@ from datetime import date
 from enum import IntEnum
 
 AT_RISK_THRESHOLD = 0.8
+# Relative tolerance of the threshold comparisons (see ``assess``).
+TOLERANCE = 1e-9
 
 
 class Status(IntEnum):
@@ -97,19 +100,26 @@ def assess(
     slope = _slope(recent) if len(recent) >= 2 else 0.0
     horizon = max(0, target.when.toordinal() - latest.when.toordinal())
     projected = latest.value + slope * horizon
-    if target.value == baseline.value:
-        projected_progress = 1.0 if sign * (projected - target.value) >= 0 else 0.0
+    # Compare values rather than ratios ((projected − baseline) / (target − baseline) ≥ share
+    # is sign × projected ≥ sign × (baseline + share × (target − baseline)) for a target in
+    # the better direction), with a tolerance relative to the figures' magnitude, so that a
+    # figure exactly on a threshold gets the same status whatever its unit: in binary
+    # floating point 8 / 10 is 0.8 but 0.08 / 0.1 is 0.7999999999999999.
+    magnitude = max(abs(latest.value), abs(baseline.value), abs(target.value), abs(projected))
+
+    def reaches(share: float) -> bool:
+        goal = baseline.value + share * (target.value - baseline.value)
+        return sign * projected >= sign * goal - TOLERANCE * magnitude
+
+    if sign * (target.value - baseline.value) > 0:
+        if reaches(1.0):
+            status = Status.ON_TRACK
+        elif reaches(AT_RISK_THRESHOLD):
+            status = Status.AT_RISK
+        else:
+            status = Status.OFF_TRACK
     else:
-        projected_progress = (projected - baseline.value) / (target.value - baseline.value)
-    # A direction-consistent target moves away from the baseline in the better direction;
-    # when it does not (target worse than baseline), progress ratios flip sign, so judge
-    # the projection against the target directly.
-    if sign * (target.value - baseline.value) < 0:
-        projected_progress = 1.0 if sign * (projected - target.value) >= 0 else 0.0
-    if projected_progress >= 1.0:
-        status = Status.ON_TRACK
-    elif projected_progress >= AT_RISK_THRESHOLD:
-        status = Status.AT_RISK
-    else:
-        status = Status.OFF_TRACK
+        # A target equal to the baseline, or worse than it (inconsistent with the direction):
+        # there is no way to go, so judge the projection against the target alone.
+        status = Status.ON_TRACK if reaches(1.0) else Status.OFF_TRACK
     return Assessment(status, done, projected, latest)
