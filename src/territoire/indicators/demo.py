@@ -49,7 +49,11 @@ def populate(ctx: DemoContext) -> str:
     specs = {spec.code: spec for axis in AXES for spec in axis.indicators}
     definitions = {d.code: d for d in IndicatorDefinition.objects.filter(code__in=list(specs))}
     org_scope = Scope.objects.get(organisation=ctx.organisation)
-    commune_scopes = list(Scope.objects.filter(commune__in=ctx.commune_objects).select_related("commune").order_by("commune__insee_code"))
+    commune_scopes = list(
+        Scope.objects.filter(commune__in=ctx.commune_objects)
+        .select_related("commune")
+        .order_by("commune__insee_code")
+    )
     # The demo's targets fall at the end of next year, so that its statuses vary.
     deadline = max(OBJECTIVE_DEADLINE, date(ctx.today.year + 1, 12, 31))
     rows: list[Measurement] = []
