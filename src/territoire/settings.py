@@ -173,7 +173,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 # Collected static files (production); development serves them from the apps (finders).
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static")) if PRODUCTION or "STATIC_ROOT" in os.environ else None
+STATIC_ROOT = (
+    Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+    if PRODUCTION or "STATIC_ROOT" in os.environ
+    else None
+)
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
