@@ -25,7 +25,8 @@ def html(response: Any) -> str:
 
 
 def proposed_order(page: str) -> list[str]:
-    table = page.split("Ordre proposé des projets actifs", 1)[1].split("</table>", 1)[0]
+    # The first table of the page is the proposed order (its caption is translated).
+    table = page.split("<table>", 1)[1].split("</table>", 1)[0]
     return re.findall(r'<tr><td class="num">\d+</td><td>([^<]+)</td>', table)
 
 
