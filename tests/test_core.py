@@ -134,3 +134,35 @@ def test_public_page_cache_never_keeps_errors_nor_serves_staff(
     assert "Risques" not in anonymous
     client.force_login(make_staff(organisation))
     assert "Risques" in client.get("/t/200000001/").content.decode()
+
+
+@pytest.mark.django_db
+def test_anonymous_api_reads_are_cached_until_a_figure_changes(
+    client: Client, organisation: Any, make_token: Any, django_assert_num_queries: Any
+) -> None:
+    from territoire.indicators.models import IndicatorDefinition
+    from territoire.indicators.periods import month_of
+    from territoire.indicators.services import CleanRow, store_rows
+    from territoire.territory.models import Scope
+
+    url = "/api/v1/measurements?organisation=200000001"
+    assert client.get(url).json()["count"] == 0
+    with django_assert_num_queries(1):
+        assert client.get(url).json()["count"] == 0
+    definition = IndicatorDefinition.objects.get(code="services.taux_usage")
+    store_rows(
+        [CleanRow(definition, Scope.objects.get(code="99101"), month_of(date(2026, 1, 1)), Decimal(5))],
+        origin="manual",
+        provenance="test",
+    )
+    assert client.get(url).json()["count"] == 1
+    # A token's reads are never served from the anonymous cache.
+    token = make_token(organisation, write=False)
+    internal = IndicatorDefinition.objects.get(code="cyber.incidents")
+    store_rows(
+        [CleanRow(internal, Scope.objects.get(code="99101"), month_of(date(2026, 1, 1)), Decimal(2))],
+        origin="manual",
+        provenance="test",
+    )
+    assert client.get(url).json()["count"] == 1
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").json()["count"] == 2

@@ -55,31 +55,54 @@ def cached(key: str, build: Callable[[], str], timeout: int = 600) -> str:
     return str(value)
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of a public page from the cache, at the current data version.
+def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
+    """Serve ``request`` from the cache at the current data version, or respond and keep it.
 
-    The key is the path, query string and language, taken before the view runs, so a hit
+    The key is the path, query string and language, taken before any work, so a hit
     costs one query. Only plain 200 responses are kept (no cookie, no CSRF token); an
-    error (404 for an unknown scope) is never cached.
+    error (a 404 for an unknown scope) is never cached.
     """
+    key = f"territoire:{data_version()}:page:{get_language()}:{request.get_full_path()}"
+    hit = cache.get(key)
+    if hit is not None:
+        content, content_type = hit
+        return HttpResponse(content, content_type=content_type)
+    response = respond()
+    if (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    ):
+        cache.set(key, (response.content, response["Content-Type"]), 600)
+    return response
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve anonymous GETs of a public page from the cache (staff always see it live)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "GET" or request.user.is_authenticated:
             return view(request, *args, **kwargs)
-        key = f"territoire:{data_version()}:page:{get_language()}:{request.get_full_path()}"
-        hit = cache.get(key)
-        if hit is not None:
-            content, content_type = hit
-            return HttpResponse(content, content_type=content_type)
-        response = view(request, *args, **kwargs)
-        if (
-            response.status_code == 200
-            and not response.streaming
-            and not response.cookies
-            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
-        ):
-            cache.set(key, (response.content, response["Content-Type"]), 600)
-        return response
+        return serve_cached(request, lambda: view(request, *args, **kwargs))
 
     return wrapper
+
+
+class PublicApiCacheMiddleware:
+    """The same cache for anonymous reads of the JSON API (a token's reads stay live)."""
+
+    prefix = "/api/v1/"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and request.path.startswith(self.prefix)
+            and "HTTP_AUTHORIZATION" not in request.META
+        ):
+            return serve_cached(request, lambda: self.get_response(request))
+        return self.get_response(request)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -58,6 +59,8 @@ def make_project(organisation: Organisation, title: str, **fields: Any) -> Proje
 
 
 def count_queries(action: Callable[[], Any]) -> int:
+    """Queries of ``action`` done in full (the public page cache is emptied first)."""
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         action()
     return len(ctx.captured_queries)
