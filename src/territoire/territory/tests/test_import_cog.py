@@ -128,7 +128,7 @@ def test_rerun_is_idempotent() -> None:
 
     assert snapshot() == before  # same rows, same values, not even re-saved
     assert data_version() == version  # cached pages stay valid
-    assert "CC Loire et Allier (SIREN 245801063) updated." in output
+    assert "CC Loire et Allier (SIREN 245801063) already known." in output
     assert "0 created, 0 updated, 5 unchanged, 0 detached" in output
     assert not summary.organisation_created
     assert sorted(summary.unchanged) == sorted(LOIRE_ALLIER_MEMBERS)

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             communes_path=options["communes"], epci_path=options["epci"], epci_code=options["epci_code"]
         )
         org = summary.organisation
-        verb = "created" if summary.organisation_created else "updated"
+        verb = "created" if summary.organisation_created else "already known"
         self.stdout.write(self.style.SUCCESS(f"{org.name} (SIREN {org.siren}) {verb}."))
         self.stdout.write(
             f"Communes: {len(summary.created)} created, {len(summary.updated)} updated, "
