@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 
 from territoire.core.admin import OrganisationScopedAdmin
-from territoire.territory.models import Commune, Membership, Organisation, Zone
+from territoire.territory.models import Commune, Membership, Organisation, Zone, organisation_created
+from territoire.territory.services import ensure_scopes
 
 
 @admin.register(Organisation)
@@ -31,6 +32,13 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
         return access.is_superuser(request.user)
 
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # A new organisation gets its scope and the template roadmap, as from import-cog.
+        super().save_model(request, obj, form, change)
+        if not change:
+            ensure_scopes(organisations=[obj])
+            organisation_created.send(sender=Organisation, organisation=obj)
+
 
 @admin.register(Commune)
 class CommuneAdmin(OrganisationScopedAdmin):
@@ -38,6 +46,10 @@ class CommuneAdmin(OrganisationScopedAdmin):
     list_filter = ["organisation"]
     search_fields = ["name", "insee_code"]
     list_select_related = ["organisation"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        ensure_scopes(communes=[obj])
 
 
 @admin.register(Zone)
