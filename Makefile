@@ -8,12 +8,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export TERRITOIRE_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo serve install install-test test lint types unit postgres browser bench messages lock clean help
+.PHONY: demo serve install install-test test lint types unit postgres browser audit bench messages lock clean help
 
 help:
 	@echo "make demo   — install, migrate, load the demo territory, serve http://$(HOST):$(PORT)"
 	@echo "make test   — lint, types, unit + API (SQLite), PostgreSQL, browser"
 	@echo "make bench  — benchmarks, results in bench/results/"
+	@echo "make audit  — known vulnerabilities of the locked dependencies (pip-audit; needs PyPI and OSV)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,12 +58,21 @@ postgres: install-test
 browser: install-test
 	$(BIN)/pytest -q -m browser
 
+# unit and postgres collect tests/ too: rate limits, privacy crawl of the demo, Schemathesis
+# against the OpenAPI document, import killed mid-write (SQLite, then PostgreSQL).
 test: lint types unit postgres browser
 	$(BIN)/territoire makemigrations --check --dry-run >/dev/null
+
+# --strict: a dependency that cannot be looked up fails the audit instead of passing
+# silently. Not part of `make test` while the build machine cannot reach the vulnerability
+# services (pypi.org JSON API, api.osv.dev): a check that cannot run must not look green.
+audit: install-test
+	$(BIN)/pip-audit --strict --progress-spinner off -r requirements.lock
 
 bench: install-test
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/restore.py
 
 messages: install
 	cd src/territoire && ../../$(BIN)/territoire makemessages -l en --no-obsolete && ../../$(BIN)/territoire compilemessages -l en

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
+from territoire.accounts.testing import StaffClient
 from territoire.api.models import ApiToken
 from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation
@@ -23,6 +24,12 @@ def _clear_cache() -> None:
 def _fast_password_hasher(settings: Any) -> None:
     # Staff fixtures set passwords; the production hasher would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client() -> StaffClient:
+    """The test client; ``force_login`` passes the second factor too (see StaffClient)."""
+    return StaffClient()
 
 
 @pytest.fixture

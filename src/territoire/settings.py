@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose site also requires the second factor (accounts.admin_site).
+    "territoire.accounts.admin_config.TerritoireAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,18 +77,24 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     # The core first, then the spine, then the modules (each registers itself).
     "territoire.core",
     "territoire.territory",
     "territoire.indicators",
     "territoire.roadmap",
     "territoire.api",
+    "territoire.accounts",
     "territoire.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "territoire.core.middleware.SecurityHeadersMiddleware",
+    "territoire.core.ratelimit.RateLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -94,8 +102,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "territoire.accounts.middleware.LazyOTPMiddleware",
+    # Staff sessions: timeouts, disabled accounts, the second factor on staff pages.
+    "territoire.accounts.middleware.StaffSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: login throttling and lockout.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "territoire.urls"
@@ -154,6 +167,18 @@ TASKS = {
     }
 }
 
+# Argon2 first; the others only verify (and upgrade) hashes made before it.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    # django-axes refuses a locked-out username + address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -164,6 +189,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+
+# Login throttling and lockout (django-axes): a username from one address is locked out
+# after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_TIME; a success resets the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("TERRITOIRE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TERRITOIRE_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+# Second factor (django-otp): TOTP applications, and single-use recovery codes.
+OTP_TOTP_ISSUER = os.environ.get("TERRITOIRE_OTP_ISSUER", "Territoire")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -241,4 +277,16 @@ TERRITOIRE: dict[str, Any] = {
     # Interval of the indicator computation schedule, in minutes.
     "COMPUTE_EVERY_MINUTES": int(os.environ.get("TERRITOIRE_COMPUTE_EVERY_MINUTES", "60")),
     "API_PAGE_SIZE_MAX": 500,
+    # Public writes per client address ("count/s|m|h"); "" turns a bucket off. Counters live
+    # in the default cache: production must use a shared one (Redis) for all workers.
+    "RATE_LIMITS": {
+        "api_write": os.environ.get("TERRITOIRE_RATE_API_WRITE", "60/m"),
+        "login": os.environ.get("TERRITOIRE_RATE_LOGIN", "10/m"),
+        "staff_write": os.environ.get("TERRITOIRE_RATE_STAFF_WRITE", "30/m"),
+    },
+    # Reverse proxies (addresses or CIDR) whose X-Forwarded-For is believed.
+    "TRUSTED_PROXIES": _env_list("TERRITOIRE_TRUSTED_PROXIES", []),
+    # Staff sessions end after this much inactivity, and this long after sign-in.
+    "STAFF_IDLE_TIMEOUT_MINUTES": int(os.environ.get("TERRITOIRE_STAFF_IDLE_TIMEOUT_MINUTES", "30")),
+    "STAFF_ABSOLUTE_TIMEOUT_HOURS": int(os.environ.get("TERRITOIRE_STAFF_ABSOLUTE_TIMEOUT_HOURS", "10")),
 }

@@ -1,7 +1,8 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from territoire.accounts.services import staff_page
 from territoire.api.api import api
 from territoire.core import views as core_views
 from territoire.core.cache import public_page
@@ -12,6 +13,8 @@ from territoire.roadmap import views as roadmap_views
 admin.site.site_header = "Territoire"
 admin.site.site_title = "Territoire"
 
+# Staff pages are wrapped in ``staff_page``: the accounts middleware then requires the
+# second factor there, as on /admin/.
 # Public pages: French at the root, English under /en/ (plain links, no form, no cookie:
 # pages stay cacheable and work without JavaScript).
 public = [
@@ -19,7 +22,7 @@ public = [
     path("t/<str:scope_code>/", public_page(roadmap_views.home), name="home"),
     path("t/<str:scope_code>/projets/", public_page(roadmap_views.projects), name="projects"),
     path("t/<str:scope_code>/partenaires/", public_page(roadmap_views.partners), name="partners"),
-    path("t/<str:scope_code>/risques/", roadmap_views.risks, name="risks"),
+    path("t/<str:scope_code>/risques/", staff_page(roadmap_views.risks), name="risks"),
     path("t/<str:scope_code>/indicateurs/<str:code>/", public_page(indicator_views.detail), name="indicator"),
     path("t/<str:scope_code>/indicateurs/<str:code>.csv", indicator_views.download_csv, name="indicator-csv"),
     path(
@@ -27,14 +30,15 @@ public = [
     ),
     path(
         "t/<str:scope_code>/indicateurs/<str:code>/saisir/",
-        staff_views.record_figure,
+        staff_page(staff_views.record_figure),
         name="indicator-record",
     ),
-    path("t/<str:scope_code>/importer/", staff_views.import_figures, name="import-figures"),
+    path("t/<str:scope_code>/importer/", staff_page(staff_views.import_figures), name="import-figures"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("compte/", include("territoire.accounts.urls")),
     path("api/v1/", api.urls),
     path("healthz/live", core_views.live, name="health-live"),
     path("healthz/ready", core_views.ready, name="health-ready"),

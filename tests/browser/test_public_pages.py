@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 from conftest import AXE_PATH, Traffic
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
 
+from territoire.accounts.testing import totp_now
 from territoire.demo.context import DEMO_SIREN
 from territoire.indicators.models import IndicatorDefinition, Measurement, Visibility
 from territoire.roadmap.models import Axis, Risk
@@ -235,6 +237,14 @@ def test_risks_and_internal_indicators_stay_with_staff(
     page.get_by_label(re.compile("Nom d.utilisateur|Username", re.I)).fill(user.username)
     page.get_by_label(re.compile("Mot de passe|Password", re.I)).fill("correct horse battery staple")
     page.locator("input[type=submit]").click()
+    # A member with write rights enrols a second factor on first sign-in, then goes on.
+    expect(page).to_have_url(re.compile(r"/compte/double-authentification/activer/"))
+    expect(page.locator("svg.qr-code")).to_be_visible()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    page.get_by_label(re.compile("Code à usage unique|One-time code", re.I)).fill(totp_now(device))
+    page.locator("form.form button[type=submit]").click()
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    page.get_by_role("link", name="Continuer").click()
     expect(page).to_have_url(re.compile(re.escape(RISKS) + "$"))
     expect(page.get_by_role("cell", name=risk.title, exact=True)).to_be_visible()
     visit(page, HOME)

@@ -8,6 +8,7 @@ after the figure it shows has changed, whichever worker renders it.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,9 @@ def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> H
     costs one query. Only plain 200 responses are kept (no cookie, no CSRF token); an
     error (a 404 for an unknown scope) is never cached.
     """
-    key = f"territoire:{data_version()}:page:{get_language()}:{request.get_full_path()}"
+    # Hashed: a path may be long or hold characters no cache backend takes in a key.
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    key = f"territoire:{data_version()}:page:{get_language()}:{path}"
     hit = cache.get(key)
     if hit is not None:
         content, content_type = hit

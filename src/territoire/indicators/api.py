@@ -157,7 +157,7 @@ def list_measurements(request: HttpRequest, filters: Query[MeasurementFilters]) 
 @router.post(
     "/measurements",
     auth=TokenAuth(),
-    response={201: StoreOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: StoreOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Record figures (all or nothing)",
 )
 def create_measurements(

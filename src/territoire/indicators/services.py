@@ -145,8 +145,9 @@ def validate_rows(
     ``position`` names a row in messages (``"measurements.{}"`` for the API's items).
     """
     materialised = list(rows)
-    codes = {str(r.get("indicator", "")).strip() for _, r in materialised}
-    scope_codes = {str(r.get("scope", "")).strip() for _, r in materialised}
+    # A NUL character is refused below; PostgreSQL would reject it even in a lookup.
+    codes = {c for _, r in materialised if "\x00" not in (c := str(r.get("indicator", "")).strip())}
+    scope_codes = {c for _, r in materialised if "\x00" not in (c := str(r.get("scope", "")).strip())}
     indicators = {i.code: i for i in IndicatorDefinition.objects.filter(code__in=codes)}
     scopes = {
         s.code: s
@@ -156,7 +157,14 @@ def validate_rows(
     errors: list[RowError] = []
     seen: dict[tuple[int, int, date, date], int | None] = {}
     for line, row in materialised:
-        row_errors: list[RowError] = []
+        row_errors: list[RowError] = [
+            RowError(line, column, "contains a NUL character")
+            for column in ("indicator", "scope", "period_start", "period_end", "value", "note")
+            if "\x00" in str(row.get(column, "") or "")
+        ]
+        if row_errors:
+            errors.extend(row_errors)
+            continue
         code = str(row.get("indicator", "") or "").strip()
         indicator = indicators.get(code)
         if not code:

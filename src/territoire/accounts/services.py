@@ -1,0 +1,140 @@
+"""Accounts: who must prove a second factor, staff pages, session timestamps, audit.
+
+The rule for the second factor (TOTP, django-otp) is decided here only:
+
+- a member of staff with write rights (a membership whose role may record figures or
+  edit the roadmap) or a superuser must have a verified second factor on the admin and
+  on every staff page;
+- anyone else who has chosen to enrol a device must use it too (a device that could be
+  skipped would protect nothing);
+- the others (an élu who only reads) are not forced.
+
+Staff pages are declared with :func:`staff_page` (in ``urls.py`` or on the view): the
+accounts middleware then protects them, as it protects ``/admin/``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from territoire.core import audit
+from territoire.territory import access
+from territoire.territory.models import Membership
+
+RECOVERY_CODE_COUNT = 10
+SESSION_AUTH_AT = "territoire.auth_at"
+SESSION_SEEN_AT = "territoire.seen_at"
+STAFF_PAGE_ATTRIBUTE = "territoire_staff_page"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def staff_page(view: View) -> View:
+    """Mark a view as a staff page: the second factor is then required by the middleware."""
+    setattr(view, STAFF_PAGE_ATTRIBUTE, True)
+    return view
+
+
+def is_staff_page(view: Callable[..., Any]) -> bool:
+    return bool(getattr(view, STAFF_PAGE_ATTRIBUTE, False))
+
+
+def has_write_rights(user: Any) -> bool:
+    if access.is_superuser(user):
+        return True
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    roles = access.WRITE_MEASUREMENT_ROLES | access.EDIT_ROADMAP_ROLES
+    return Membership.objects.filter(user=user, role__in=roles).exists()
+
+
+def has_confirmed_device(user: Any) -> bool:
+    return any(True for _device in devices_for_user(user, confirmed=True))
+
+
+def mfa_required(user: Any) -> bool:
+    """True when ``user`` may use the admin and staff pages only with a verified second factor."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return has_write_rights(user) or has_confirmed_device(user)
+
+
+def second_factor_ok(user: Any) -> bool:
+    """False when ``user`` needs a verified second factor and this session has none."""
+    if not getattr(user, "is_authenticated", False):
+        return True
+    verified = getattr(user, "is_verified", None)
+    if verified is not None and verified():
+        return True
+    return not mfa_required(user)
+
+
+def is_staff_session(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and (user.is_staff or user.is_superuser))
+
+
+def pending_totp_device(user: Any) -> TOTPDevice:
+    """The unconfirmed TOTP device being enrolled (one per user, reused until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="TOTP", confirmed=False)
+    return device
+
+
+def issue_recovery_codes(user: Any) -> list[str]:
+    """Replace the user's recovery codes with ``RECOVERY_CODE_COUNT`` new single-use ones."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=str(_recovery_name()), confirmed=True)
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def _recovery_name() -> str:
+    return "recovery"
+
+
+def _recovery_code() -> str:
+    # 10 characters of an unambiguous alphabet: about 50 bits each, single use.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    value = request.META.get("REMOTE_ADDR")
+    return str(value) if value else None
+
+
+def audit_event(
+    request: HttpRequest | None, action: str, *, user: Any = None, label: str = "", **changes: Any
+) -> None:
+    """Write a security event (failed login, refused authorisation...) to the audit trail."""
+    actor = user if user is not None else getattr(request, "user", None)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    audit.record(
+        action,
+        actor=actor,
+        actor_label=label[:200],
+        changes=changes,
+        ip_address=client_ip(request),
+    )
+
+
+def idle_timeout_seconds() -> int:
+    return int(settings.TERRITOIRE.get("STAFF_IDLE_TIMEOUT_MINUTES", 30)) * 60
+
+
+def absolute_timeout_seconds() -> int:
+    return int(settings.TERRITOIRE.get("STAFF_ABSOLUTE_TIMEOUT_HOURS", 10)) * 3600

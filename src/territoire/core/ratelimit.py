@@ -1,0 +1,146 @@
+"""Rate limits on public writes, per client address (fixed window, in the cache).
+
+Three buckets, each ``"<count>/<s|m|h>"`` in ``settings.TERRITOIRE["RATE_LIMITS"]``:
+
+- ``api_write``: POST, PUT, PATCH and DELETE under ``/api/``;
+- ``login``: POST to ``/admin/login/`` or to any path ending in ``/login/``;
+- ``staff_write``: POST to the staff figure pages (``…/saisir/``, ``…/importer/``).
+
+Reads (GET, HEAD, OPTIONS) are never limited. Over the limit the answer is 429 with a
+``Retry-After`` header (seconds until the window ends): JSON ``{"detail", "errors"}`` under
+``/api/``, short plain text elsewhere.
+
+The counters live in Django's default cache. The local-memory cache of development is
+per process: in production the cache must be shared (Redis, Memcached or the database
+cache) so that every web worker counts the same requests.
+
+The client is ``REMOTE_ADDR``, unless that address is listed in
+``settings.TERRITOIRE["TRUSTED_PROXIES"]``: then it is the right-most address of
+``X-Forwarded-For`` that is not a trusted proxy (the left part of the header is written by
+the client and cannot be believed).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+DEFAULT_RATE_LIMITS: dict[str, str] = {"api_write": "60/m", "login": "10/m", "staff_write": "30/m"}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """``"60/m"`` → 60 requests per 60 seconds; ``"5/10s"`` → 5 per 10 seconds."""
+    try:
+        count_text, period = text.strip().split("/", 1)
+        period = period.strip().lower()
+        multiple = int(period[:-1]) if period[:-1] else 1
+        seconds = multiple * _UNITS[period[-1]]
+        count = int(count_text)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise ValueError(f"invalid rate {text!r}; expected e.g. '60/m', '10/s', '100/h'") from exc
+    if count < 1 or seconds < 1:
+        raise ValueError(f"invalid rate {text!r}: count and period must be positive")
+    return Rate(count, seconds)
+
+
+def bucket_for(request: HttpRequest) -> str | None:
+    """The limit that applies to this request, or None for a request that is not limited."""
+    if request.method not in WRITE_METHODS:
+        return None
+    path = request.path_info
+    if path.startswith("/api/"):
+        return "api_write"
+    if path.endswith("/login/"):
+        return "login"
+    if path.endswith(("/saisir/", "/importer/")):
+        return "staff_write"
+    return None
+
+
+def _networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip()]
+
+
+def _trusted(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_ip(request: HttpRequest) -> str:
+    peer = str(request.META.get("REMOTE_ADDR") or "unknown")
+    networks = _networks(settings.TERRITOIRE.get("TRUSTED_PROXIES", ()))
+    if not networks or not _trusted(peer, networks):
+        return peer
+    forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+    for address in reversed([part for part in forwarded if part]):
+        if not _trusted(address, networks):
+            return address
+    return peer
+
+
+def _limits() -> dict[str, Rate]:
+    configured = {**DEFAULT_RATE_LIMITS, **settings.TERRITOIRE.get("RATE_LIMITS", {})}
+    return {bucket: parse_rate(text) for bucket, text in configured.items() if text}
+
+
+def hit(bucket: str, client: str, rate: Rate, now: float | None = None) -> int:
+    """Count one request; return 0 when allowed, else the seconds until the window ends."""
+    now = time.time() if now is None else now
+    window = int(now // rate.seconds)
+    key = f"ratelimit:{bucket}:{client}:{rate.seconds}:{window}"
+    # add() is atomic on every backend: it creates the counter with the window's lifetime.
+    if cache.add(key, 1, timeout=rate.seconds + 1):
+        count = 1
+    else:
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=rate.seconds + 1)
+            count = 1
+    if count <= rate.count:
+        return 0
+    return max(1, math.ceil((window + 1) * rate.seconds - now))
+
+
+def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
+    detail = f"too many requests; retry in {retry_after} s"
+    response: HttpResponse
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": detail, "errors": []}, status=429)
+    else:
+        response = HttpResponse(f"429 — {detail}.\n", status=429, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class RateLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bucket = bucket_for(request)
+        if bucket is not None:
+            rate = _limits().get(bucket)
+            if rate is not None:
+                retry_after = hit(bucket, client_ip(request), rate)
+                if retry_after:
+                    return too_many(request, retry_after)
+        return self.get_response(request)
