@@ -87,3 +87,6 @@ class Command(BaseCommand):
         self.stdout.write("Staff accounts (demo only; change them before any real use):")
         for username, password, role in ctx.credentials:
             self.stdout.write(f"  {username:15} {password:24} {role}")
+        self.stdout.write(
+            "Accounts with write rights set up two-factor authentication (a TOTP app) at their first sign-in."
+        )
