@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from territoire.core.models import AuditEvent
 from territoire.territory import access
+from territoire.territory.models import Role
 
 
 class OrganisationScopedAdmin(admin.ModelAdmin):
@@ -82,21 +87,49 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+AUDIT_ROLES = frozenset({Role.ADMINISTRATEUR, Role.RSSI, Role.DPO})
+AUDIT_EXPORT_FIELDS = [
+    "created_at",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "organisation_id",
+    "ip_address",
+    "changes",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, filterable, exportable, for administrators and the RSSI/DPO."""
+
     list_display = ["created_at", "actor_label", "action", "object_type", "object_id", "ip_address"]
     list_filter = ["action", "object_type"]
-    search_fields = ["actor_label", "action", "object_id"]
+    search_fields = ["actor_label", "action", "object_id", "ip_address"]
     date_hierarchy = "created_at"
+    actions = ["export_csv"]
+
+    def _audit_organisations(self, request: HttpRequest) -> set[int]:
+        return {
+            m.organisation_id
+            for m in access.memberships_of(request.user)
+            if m.role in AUDIT_ROLES and m.commune_id is None
+        }
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AuditEvent]:
         qs = super().get_queryset(request)
         if access.is_superuser(request.user):
             return qs
-        return qs.filter(organisation_id__in=access.organisations_for(request.user).values("pk"))
+        return qs.filter(organisation_id__in=self._audit_organisations(request))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.is_superuser(request.user) or access.organisations_for(request.user).exists()
+        return access.is_superuser(request.user) or bool(self._audit_organisations(request))
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.has_module_permission(request)
@@ -109,3 +142,27 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+    @admin.action(description=_("Exporter la sélection en CSV"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> StreamingHttpResponse:
+        writer = csv.writer(_Echo())
+
+        def rows() -> Iterator[object]:
+            yield writer.writerow(AUDIT_EXPORT_FIELDS)
+            for event in queryset.order_by("created_at", "id").iterator(chunk_size=1000):
+                yield writer.writerow(
+                    [
+                        event.created_at.isoformat(),
+                        event.actor_label,
+                        event.action,
+                        event.object_type,
+                        event.object_id,
+                        event.organisation_id or "",
+                        event.ip_address or "",
+                        json.dumps(event.changes, ensure_ascii=False, sort_keys=True),
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="journal-audit.csv"'
+        return response

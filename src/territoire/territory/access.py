@@ -27,6 +27,11 @@ def _memberships(user: Any) -> list[Membership]:
     return cached
 
 
+def memberships_of(user: Any) -> list[Membership]:
+    """The active user's memberships (one query, then cached on the user object)."""
+    return _memberships(user)
+
+
 def is_superuser(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
 
