@@ -31,6 +31,7 @@ from types import FrameType
 from typing import Any
 
 import loadgen
+from common import log, territoire_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -71,26 +72,8 @@ TARGETS = [
 ]
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
 def bench_env() -> dict[str, str]:
-    """The server's environment: everything under bench/var/, development profile, no debug."""
-    env = dict(os.environ)
-    env.update(
-        TERRITOIRE_VAR_DIR=str(VAR_DIR),
-        DATABASE_URL=f"sqlite:///{DB_PATH}",
-        TERRITOIRE_ENV="development",
-        DEBUG="0",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    # Whatever the calling shell points at (another database, a shared cache, a default
-    # organisation) must not leak into the measurement.
-    for name in ("CACHE_BACKEND", "CACHE_LOCATION", "TERRITOIRE_DEFAULT_ORGANISATION", "SECRET_KEY"):
-        env.pop(name, None)
-    return env
+    return territoire_env(VAR_DIR, DB_PATH)
 
 
 def run_step(title: str, command: list[str], env: dict[str, str], timeout: float) -> float:

@@ -26,6 +26,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from common import log, territoire_env
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 WORK = BENCH_DIR / "var" / "restore"
@@ -38,22 +40,8 @@ MEDIA_FILES = 20  # the demo uploads nothing: a few files make the media path pa
 MEDIA_FILE_SIZE = 256 * 1024
 
 
-def log(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
-
-
 def env_for(var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        TERRITOIRE_VAR_DIR=str(var_dir),
-        DATABASE_URL=f"sqlite:///{var_dir / 'territoire.sqlite3'}",
-        TERRITOIRE_ENV="development",
-        DEBUG="0",
-        PYTHONUNBUFFERED="1",
-    )
-    for name in ("CACHE_BACKEND", "CACHE_LOCATION", "SECRET_KEY"):
-        env.pop(name, None)
-    return env
+    return territoire_env(var_dir, var_dir / "territoire.sqlite3")
 
 
 def run(title: str, args: list[str], var_dir: Path, timeout: float = 3600) -> float:

@@ -10,7 +10,6 @@ import pytest
 from django.test import Client
 
 from territoire.core import charts
-from territoire.core.cache import bump_data_version, cached, data_version
 from territoire.core.models import AuditEvent
 
 
@@ -45,22 +44,6 @@ def test_line_chart_plots_every_point_and_the_target() -> None:
     svg = charts.line_chart(points, title="t", description="d", target=charts.Point(date(2026, 1, 1), 20.0))
     assert svg.count('r="2.5"') == 12
     assert "stroke-dasharray" in svg
-
-
-@pytest.mark.django_db
-def test_cached_value_is_rebuilt_after_a_bump() -> None:
-    calls: list[int] = []
-
-    def build() -> str:
-        calls.append(1)
-        return f"v{len(calls)}"
-
-    assert cached("k", build) == "v1"
-    assert cached("k", build) == "v1"
-    before = data_version()
-    bump_data_version()
-    assert data_version() > before
-    assert cached("k", build) == "v2"
 
 
 @pytest.mark.django_db

@@ -46,16 +46,6 @@ def bump_data_version() -> None:
         transaction.on_commit(bump)
 
 
-def cached(key: str, build: Callable[[], str], timeout: int = 600) -> str:
-    """Return the cached text for ``key`` at the current data version, building it if absent."""
-    full_key = f"territoire:{data_version()}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = build()
-        cache.set(full_key, value, timeout)
-    return str(value)
-
-
 def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
     """Serve ``request`` from the cache at the current data version, or respond and keep it.
 

@@ -25,7 +25,7 @@ from territoire.indicators.services import (
     record_figures,
     validate_rows,
 )
-from territoire.indicators.views import _resolve
+from territoire.indicators.views import resolve_indicator
 from territoire.territory import access
 from territoire.territory.models import Organisation
 from territoire.territory.selectors import organisation_of, scope_by_code
@@ -61,7 +61,7 @@ def _apply_errors(form: forms.Form, errors: list[RowError]) -> None:
 
 @login_required
 def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
-    scope, definition = _resolve(request, scope_code, code)
+    scope, definition = resolve_indicator(request, scope_code, code)
     if not access.can_write_measurement(request.user, scope):
         raise Http404("not found")
     if definition.source == Source.COMPUTED:

@@ -33,7 +33,7 @@ EXPORT_FIELDS = (
 )
 
 
-def _resolve(request: HttpRequest, scope_code: str, code: str) -> tuple[Scope, IndicatorDefinition]:
+def resolve_indicator(request: HttpRequest, scope_code: str, code: str) -> tuple[Scope, IndicatorDefinition]:
     scope = scope_by_code(scope_code)
     organisation = organisation_of(scope)
     definition = selectors.indicators_for(organisation, include_internal=True).filter(code=code).first()
@@ -45,7 +45,7 @@ def _resolve(request: HttpRequest, scope_code: str, code: str) -> tuple[Scope, I
 
 
 def detail(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
-    scope, definition = _resolve(request, scope_code, code)
+    scope, definition = resolve_indicator(request, scope_code, code)
     today = timezone.localdate()
     rows = selectors.history(definition, scope)
     current = [m for m in rows if m.is_current]
@@ -105,7 +105,7 @@ class _Echo:
 
 
 def download_csv(request: HttpRequest, scope_code: str, code: str) -> StreamingHttpResponse:
-    scope, definition = _resolve(request, scope_code, code)
+    scope, definition = resolve_indicator(request, scope_code, code)
     writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
 
     def lines() -> Iterator[object]:
@@ -119,7 +119,7 @@ def download_csv(request: HttpRequest, scope_code: str, code: str) -> StreamingH
 
 
 def download_json(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
-    scope, definition = _resolve(request, scope_code, code)
+    scope, definition = resolve_indicator(request, scope_code, code)
     payload = {
         "indicator": {
             "code": definition.code,
