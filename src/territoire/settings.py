@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "territoire.territory",
     "territoire.indicators",
     "territoire.roadmap",
+    "territoire.reports",
+    "territoire.participation",
     "territoire.api",
     "territoire.accounts",
     "territoire.demo",
@@ -283,7 +285,14 @@ TERRITOIRE: dict[str, Any] = {
         "api_write": os.environ.get("TERRITOIRE_RATE_API_WRITE", "60/m"),
         "login": os.environ.get("TERRITOIRE_RATE_LOGIN", "10/m"),
         "staff_write": os.environ.get("TERRITOIRE_RATE_STAFF_WRITE", "30/m"),
+        # Resident writes: reports (web and Open311), "+1", sign-ups, votes, answers.
+        "public_write": os.environ.get("TERRITOIRE_RATE_PUBLIC_WRITE", "10/m"),
     },
+    # Raster tiles behind public maps, e.g. "https://tiles.example.org/{z}/{x}/{y}.png"
+    # (its origin is added to the CSP). Empty: maps draw the territory's outlines only and
+    # make no third-party request.
+    "MAP_TILE_URL": os.environ.get("TERRITOIRE_MAP_TILE_URL", ""),
+    "MAP_TILE_ATTRIBUTION": os.environ.get("TERRITOIRE_MAP_TILE_ATTRIBUTION", ""),
     # Reverse proxies (addresses or CIDR) whose X-Forwarded-For is believed.
     "TRUSTED_PROXIES": _env_list("TERRITOIRE_TRUSTED_PROXIES", []),
     # Staff sessions end after this much inactivity, and this long after sign-in.

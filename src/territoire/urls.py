@@ -1,6 +1,10 @@
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from territoire.accounts.services import staff_page
 from territoire.api.api import api
@@ -36,7 +40,26 @@ public = [
     path("t/<str:scope_code>/importer/", staff_page(staff_views.import_figures), name="import-figures"),
 ]
 
+
+def _module_urls(attribute: str) -> list[URLPattern | URLResolver]:
+    """Every installed module's ``urls.<attribute>``, in the order of INSTALLED_APPS.
+
+    A module plugs its pages in by defining ``root_urlpatterns`` (mounted as they are, e.g.
+    /open311/v2/) and ``public_urlpatterns`` (localised: French at /, English under /en/)
+    in its ``urls.py``; this file never names a module.
+    """
+    patterns: list[URLPattern | URLResolver] = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("territoire.") or find_spec(f"{config.name}.urls") is None:
+            continue
+        patterns.extend(getattr(import_module(f"{config.name}.urls"), attribute, []))
+    return patterns
+
+
+public += _module_urls("public_urlpatterns")
+
 urlpatterns = [
+    *_module_urls("root_urlpatterns"),
     path("admin/", admin.site.urls),
     path("compte/", include("territoire.accounts.urls")),
     path("api/v1/", api.urls),

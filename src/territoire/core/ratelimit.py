@@ -1,10 +1,14 @@
 """Rate limits on public writes, per client address (fixed window, in the cache).
 
-Three buckets, each ``"<count>/<s|m|h>"`` in ``settings.TERRITOIRE["RATE_LIMITS"]``:
+Buckets, each ``"<count>/<s|m|h>"`` in ``settings.TERRITOIRE["RATE_LIMITS"]``:
 
 - ``api_write``: POST, PUT, PATCH and DELETE under ``/api/``;
 - ``login``: POST to ``/admin/login/`` or to any path ending in ``/login/``;
-- ``staff_write``: POST to the staff figure pages (``…/saisir/``, ``…/importer/``).
+- ``staff_write``: POST to the staff figure pages (``…/saisir/``, ``…/importer/``);
+- ``public_write``: every POST under ``/open311/``, and every view a module marks with
+  ``@rate_limited("public_write")`` (resident reports, votes, sign-ups, "+1"…). Modules get
+  the limit by declaring it on the view; a bucket name of their own works too, once it is
+  configured in ``RATE_LIMITS``.
 
 Reads (GET, HEAD, OPTIONS) are never limited. Over the limit the answer is 429 with a
 ``Retry-After`` header (seconds until the window ends): JSON ``{"detail", "errors"}`` under
@@ -27,13 +31,20 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-DEFAULT_RATE_LIMITS: dict[str, str] = {"api_write": "60/m", "login": "10/m", "staff_write": "30/m"}
+DEFAULT_RATE_LIMITS: dict[str, str] = {
+    "api_write": "60/m",
+    "login": "10/m",
+    "staff_write": "30/m",
+    "public_write": "10/m",
+}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ViewFunction = Callable[..., Any]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -65,6 +76,8 @@ def bucket_for(request: HttpRequest) -> str | None:
     path = request.path_info
     if path.startswith("/api/"):
         return "api_write"
+    if path.startswith("/open311/"):
+        return "public_write"
     if path.endswith("/login/"):
         return "login"
     if path.endswith(("/saisir/", "/importer/")):
@@ -120,11 +133,32 @@ def hit(bucket: str, client: str, rate: Rate, now: float | None = None) -> int:
     return max(1, math.ceil((window + 1) * rate.seconds - now))
 
 
+def rate_limited(bucket: str) -> Callable[[ViewFunction], ViewFunction]:
+    """Mark a view: its writes (POST, PUT, PATCH, DELETE) count in ``bucket``."""
+
+    def mark(view: ViewFunction) -> ViewFunction:
+        view.rate_limit_bucket = bucket  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
     detail = f"too many requests; retry in {retry_after} s"
     response: HttpResponse
-    if request.path_info.startswith("/api/"):
+    path = request.path_info
+    if path.startswith("/api/"):
         response = JsonResponse({"detail": detail, "errors": []}, status=429)
+    elif path.startswith("/open311/") and path.endswith(".xml"):
+        # GeoReport v2's error shape, in the format the client asked for.
+        response = HttpResponse(
+            '<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>429</code>'
+            f"<description>{detail}</description></error></errors>",
+            status=429,
+            content_type="text/xml; charset=utf-8",
+        )
+    elif path.startswith("/open311/"):
+        response = JsonResponse([{"code": 429, "description": detail}], status=429, safe=False)
     else:
         response = HttpResponse(f"429 — {detail}.\n", status=429, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = str(retry_after)
@@ -138,9 +172,25 @@ class RateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         bucket = bucket_for(request)
         if bucket is not None:
-            rate = _limits().get(bucket)
-            if rate is not None:
-                retry_after = hit(bucket, client_ip(request), rate)
-                if retry_after:
-                    return too_many(request, retry_after)
+            request._rate_limited = True  # type: ignore[attr-defined]
+            limited = self._check(request, bucket)
+            if limited is not None:
+                return limited
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: ViewFunction, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        # Views marked with @rate_limited: counted once, even if the path matched too.
+        bucket = getattr(view_func, "rate_limit_bucket", None)
+        if bucket is None or request.method not in WRITE_METHODS or getattr(request, "_rate_limited", False):
+            return None
+        return self._check(request, bucket)
+
+    @staticmethod
+    def _check(request: HttpRequest, bucket: str) -> HttpResponse | None:
+        rate = _limits().get(bucket)
+        if rate is None:
+            return None
+        retry_after = hit(bucket, client_ip(request), rate)
+        return too_many(request, retry_after) if retry_after else None
