@@ -8,3 +8,5 @@ from django.urls import URLPattern, URLResolver
 
 root_urlpatterns: list[URLPattern | URLResolver] = []
 public_urlpatterns: list[URLPattern | URLResolver] = []
+# (lazy label, url name taking ``scope_code``): entries of the site's main navigation.
+navigation: list[tuple[str, str]] = []
