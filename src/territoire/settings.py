@@ -293,6 +293,21 @@ TERRITOIRE: dict[str, Any] = {
     # make no third-party request.
     "MAP_TILE_URL": os.environ.get("TERRITOIRE_MAP_TILE_URL", ""),
     "MAP_TILE_ATTRIBUTION": os.environ.get("TERRITOIRE_MAP_TILE_ATTRIBUTION", ""),
+    # Uploaded images (report photos): checked by content, re-encoded without metadata.
+    "UPLOAD_MAX_BYTES": int(os.environ.get("TERRITOIRE_UPLOAD_MAX_BYTES", str(8 * 1024 * 1024))),
+    "UPLOAD_MAX_PIXELS": int(os.environ.get("TERRITOIRE_UPLOAD_MAX_PIXELS", "40000000")),
+    # Published statistics suppress every count below this threshold (k-anonymity of cells).
+    "DISCLOSURE_K": int(os.environ.get("TERRITOIRE_DISCLOSURE_K", "5")),
+    # Reports: radius within which an open report of the same category is a likely duplicate.
+    "REPORTS_DUPLICATE_RADIUS_M": int(os.environ.get("TERRITOIRE_REPORTS_DUPLICATE_RADIUS_M", "50")),
+    # Crew rounds: distances "straight-line" (haversine × detour factor) or "osrm" (table API).
+    "ROUTING": {
+        "PROVIDER": os.environ.get("TERRITOIRE_ROUTING_PROVIDER", "straight-line"),
+        "OSRM_URL": os.environ.get("TERRITOIRE_OSRM_URL", ""),
+        "DETOUR_FACTOR": float(os.environ.get("TERRITOIRE_ROUTING_DETOUR_FACTOR", "1.3")),
+    },
+    # Participation: a contribution reported this many times is hidden until staff review it.
+    "PARTICIPATION_AUTO_HIDE_REPORTS": int(os.environ.get("TERRITOIRE_PARTICIPATION_AUTO_HIDE_REPORTS", "3")),
     # Reverse proxies (addresses or CIDR) whose X-Forwarded-For is believed.
     "TRUSTED_PROXIES": _env_list("TERRITOIRE_TRUSTED_PROXIES", []),
     # Staff sessions end after this much inactivity, and this long after sign-in.

@@ -24,6 +24,7 @@ class ApiTokenAdmin(OrganisationScopedAdmin):
         "organisation",
         "commune",
         "can_write",
+        "modules",
         "expires_at",
         "revoked_at",
         "key_prefix",

@@ -69,7 +69,7 @@ def paginate(qs: QuerySet[Any], page: int, page_size: int) -> dict[str, Any]:
     }
 
 
-def optional_token(request: HttpRequest) -> ApiToken | None:
+def optional_token(request: HttpRequest, module: str | None = None) -> ApiToken | None:
     """The integration's token when one is sent (reads are public without one).
 
     A header that is sent but wrong is refused (401) rather than ignored, so that an
@@ -81,7 +81,7 @@ def optional_token(request: HttpRequest) -> ApiToken | None:
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise ApiError(401, "Authorization: expected 'Bearer <token>'", field="Authorization")
-    token = TokenAuth().authenticate(request, raw.strip())
+    token = TokenAuth(module).authenticate(request, raw.strip())
     if token is None:
         raise ApiError(401, "Authorization: unknown, expired or revoked token", field="Authorization")
     return token

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +36,13 @@ class ApiToken(TimeStampedModel):
         help_text=_("Vide : toute l'organisation."),
     )
     can_write = models.BooleanField(_("écriture"), default=False)
+    # Labels of the modules whose endpoints the token may use ("indicators", "roadmap"…).
+    modules = models.JSONField(
+        _("modules"),
+        default=list,
+        blank=True,
+        help_text=_("Vide : tous les modules. Sinon, la liste des modules autorisés (ex. « indicators »)."),
+    )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_prefix = models.CharField(_("début de la clé"), max_length=12, editable=False)
     expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
@@ -53,6 +62,21 @@ class ApiToken(TimeStampedModel):
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(key_hash=hash_token(raw), key_prefix=raw[:12], **fields)
         return token, raw
+
+    def clean(self) -> None:
+        super().clean()
+        known = {c.label for c in apps.get_app_configs() if c.name.startswith("territoire.")}
+        if not isinstance(self.modules, list) or not all(isinstance(m, str) for m in self.modules):
+            raise ValidationError({"modules": _("Une liste de noms de modules est attendue.")})
+        unknown = sorted(set(self.modules) - known)
+        if unknown:
+            raise ValidationError(
+                {"modules": _("Modules inconnus : %(unknown)s.") % {"unknown": ", ".join(unknown)}}
+            )
+
+    def allows_module(self, module: str | None) -> bool:
+        """Whether the token may call endpoints of ``module`` (an app label)."""
+        return module is None or not self.modules or module in self.modules
 
     @property
     def is_valid(self) -> bool:

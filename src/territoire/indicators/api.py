@@ -116,7 +116,7 @@ def _visible(token: ApiToken | None) -> Q:
 
 @router.get("/indicators", response={200: list[IndicatorOut], 401: ErrorOut, 404: ErrorOut})
 def list_indicators(request: HttpRequest, organisation: str | None = None) -> list[IndicatorDefinition]:
-    token = optional_token(request)
+    token = optional_token(request, "indicators")
     qs = IndicatorDefinition.objects.filter(_visible(token)).order_by("code")
     if organisation:
         org = get_object_or_404(Organisation, siren=organisation)
@@ -126,7 +126,7 @@ def list_indicators(request: HttpRequest, organisation: str | None = None) -> li
 
 @router.get("/indicators/{code}", response={200: IndicatorOut, 401: ErrorOut, 404: ErrorOut})
 def get_indicator(request: HttpRequest, code: str) -> IndicatorDefinition:
-    token = optional_token(request)
+    token = optional_token(request, "indicators")
     definition = IndicatorDefinition.objects.filter(_visible(token), code=code).first()
     if definition is None:
         raise HttpError(404, "unknown indicator")
@@ -137,7 +137,7 @@ def get_indicator(request: HttpRequest, code: str) -> IndicatorDefinition:
     "/measurements", response={200: Page[MeasurementOut], 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 )
 def list_measurements(request: HttpRequest, filters: Query[MeasurementFilters]) -> dict[str, Any]:
-    token = optional_token(request)
+    token = optional_token(request, "indicators")
     organisation = None
     if filters.organisation:
         organisation = get_object_or_404(Organisation, siren=filters.organisation)
@@ -156,7 +156,7 @@ def list_measurements(request: HttpRequest, filters: Query[MeasurementFilters]) 
 
 @router.post(
     "/measurements",
-    auth=TokenAuth(),
+    auth=TokenAuth("indicators"),
     response={201: StoreOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Record figures (all or nothing)",
 )

@@ -91,7 +91,7 @@ class ProjectFilters(Schema):
 
 
 def _organisation(request: HttpRequest, siren: str) -> tuple[Organisation, ApiToken | None]:
-    token = optional_token(request)
+    token = optional_token(request, "roadmap")
     org = Organisation.objects.filter(siren=siren).first()
     if org is None:
         raise not_found("organisation", "siren", siren)

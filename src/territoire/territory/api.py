@@ -65,7 +65,7 @@ def _organisation_out(org: Organisation, population: int) -> OrganisationOut:
 
 @router.get("/organisations", response={200: list[OrganisationOut], 401: ErrorOut})
 def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
-    optional_token(request)
+    optional_token(request, "territory")
     orgs = list(Organisation.objects.order_by("name"))
     populations: dict[int, int] = {}
     for org_id, population in Commune.objects.filter(organisation__in=orgs).values_list(
@@ -77,7 +77,7 @@ def list_organisations(request: HttpRequest) -> list[OrganisationOut]:
 
 @router.get("/organisations/{siren}", response={200: OrganisationOut, 401: ErrorOut, 404: ErrorOut})
 def get_organisation(request: HttpRequest, siren: str) -> OrganisationOut:
-    optional_token(request)
+    optional_token(request, "territory")
     org = Organisation.objects.filter(siren=siren).first()
     if org is None:
         raise not_found("organisation", "siren", siren)
@@ -86,7 +86,7 @@ def get_organisation(request: HttpRequest, siren: str) -> OrganisationOut:
 
 @router.get("/communes", response={200: Page[CommuneOut], 401: ErrorOut, 422: ErrorOut})
 def list_communes(request: HttpRequest, filters: Query[CommuneFilters]) -> dict[str, Any]:
-    optional_token(request)
+    optional_token(request, "territory")
     qs = (
         Commune.objects.filter(organisation__isnull=False)
         .select_related("organisation")
@@ -99,7 +99,7 @@ def list_communes(request: HttpRequest, filters: Query[CommuneFilters]) -> dict[
 
 @router.get("/communes/{insee_code}", response={200: CommuneOut, 401: ErrorOut, 404: ErrorOut})
 def get_commune(request: HttpRequest, insee_code: str) -> Commune:
-    optional_token(request)
+    optional_token(request, "territory")
     commune = (
         Commune.objects.select_related("organisation")
         .filter(insee_code=insee_code, organisation__isnull=False)
@@ -112,7 +112,7 @@ def get_commune(request: HttpRequest, insee_code: str) -> Commune:
 
 @router.get("/zones", response={200: Page[ZoneOut], 401: ErrorOut, 422: ErrorOut})
 def list_zones(request: HttpRequest, filters: Query[ZoneFilters]) -> dict[str, Any]:
-    optional_token(request)
+    optional_token(request, "territory")
     qs = (
         Zone.objects.filter(commune__organisation__isnull=False)
         .select_related("commune")

@@ -6,6 +6,7 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
         create.add_argument("--commune", help="INSEE code (default: the whole organisation)")
         create.add_argument("--write", action="store_true", help="allow recording measurements")
         create.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
+        create.add_argument(
+            "--module",
+            action="append",
+            default=[],
+            metavar="LABEL",
+            help="limit the token to a module's endpoints (repeatable; default: every module)",
+        )
         revoke = sub.add_parser("revoke-token", help="revoke a token by its prefix")
         revoke.add_argument("prefix")
         sub.add_parser("list-tokens")
@@ -42,6 +50,15 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"--commune {options['commune']}: not a commune of {org.name}", returncode=2
                     )
+            known = {
+                config.label for config in apps.get_app_configs() if config.name.startswith("territoire.")
+            }
+            unknown = sorted(set(options["module"]) - known)
+            if unknown:
+                raise CommandError(
+                    f"--module {', '.join(unknown)}: unknown module; choose among {', '.join(sorted(known))}",
+                    returncode=2,
+                )
             expires = timezone.now() + timedelta(days=options["days"]) if options["days"] > 0 else None
             token, raw = ApiToken.issue(
                 name=options["name"],
@@ -49,12 +66,14 @@ class Command(BaseCommand):
                 commune=commune,
                 can_write=options["write"],
                 expires_at=expires,
+                modules=sorted(set(options["module"])),
             )
             audit.record("api.create_token", actor_label="command", obj=token, organisation_id=org.pk)
             self.stdout.write(raw)
             self.stderr.write(
                 f"Token {token.key_prefix}… for {org.name}{' / ' + commune.name if commune else ''}, "
                 f"{'read-write' if token.can_write else 'read-only'}"
+                f"{', modules ' + ', '.join(token.modules) if token.modules else ', every module'}"
                 f"{', expires ' + expires.date().isoformat() if expires else ''}. It is shown only once."
             )
         elif action == "revoke-token":
