@@ -73,6 +73,10 @@ bench: install-test
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/restore.py
+	$(BIN)/python bench/rounds.py
+	$(BIN)/python bench/tally.py
+	$(BIN)/python bench/open311.py
+	$(BIN)/python bench/load.py
 
 messages: install
 	cd src/territoire && ../../$(BIN)/territoire makemessages -l en --no-obsolete && ../../$(BIN)/territoire compilemessages -l en
