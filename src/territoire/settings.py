@@ -296,6 +296,8 @@ TERRITOIRE: dict[str, Any] = {
     # Uploaded images (report photos): checked by content, re-encoded without metadata.
     "UPLOAD_MAX_BYTES": int(os.environ.get("TERRITOIRE_UPLOAD_MAX_BYTES", str(8 * 1024 * 1024))),
     "UPLOAD_MAX_PIXELS": int(os.environ.get("TERRITOIRE_UPLOAD_MAX_PIXELS", "40000000")),
+    # Longer side of a stored image, in pixels (larger ones are scaled down); 0: keep the size.
+    "UPLOAD_MAX_SIDE": int(os.environ.get("TERRITOIRE_UPLOAD_MAX_SIDE", "2560")),
     # Published statistics suppress every count below this threshold (k-anonymity of cells).
     "DISCLOSURE_K": int(os.environ.get("TERRITOIRE_DISCLOSURE_K", "5")),
     # Reports: radius within which an open report of the same category is a likely duplicate.
