@@ -307,6 +307,9 @@ TERRITOIRE: dict[str, Any] = {
         "PROVIDER": os.environ.get("TERRITOIRE_ROUTING_PROVIDER", "straight-line"),
         "OSRM_URL": os.environ.get("TERRITOIRE_OSRM_URL", ""),
         "DETOUR_FACTOR": float(os.environ.get("TERRITOIRE_ROUTING_DETOUR_FACTOR", "1.3")),
+        "OSRM_PROFILE": os.environ.get("TERRITOIRE_OSRM_PROFILE", "driving"),
+        "OSRM_TIMEOUT_S": float(os.environ.get("TERRITOIRE_OSRM_TIMEOUT_S", "10")),
+        "OSRM_MAX_TABLE_SIZE": int(os.environ.get("TERRITOIRE_OSRM_MAX_TABLE_SIZE", "100")),
     },
     # Participation: a contribution reported this many times is hidden until staff review it.
     "PARTICIPATION_AUTO_HIDE_REPORTS": int(os.environ.get("TERRITOIRE_PARTICIPATION_AUTO_HIDE_REPORTS", "3")),
