@@ -1,12 +1,69 @@
-"""URLs of the module, collected by territoire.urls (see docs/architecture.md).
+"""URLs of the participation module, collected by territoire.urls (see docs/architecture.md).
 
-``root_urlpatterns`` are mounted at the site root as they are; ``public_urlpatterns`` are
-mounted in the localised part of the site (French at /, English under /en/).
+Every page is localised (French at /, English under /en/) under
+``t/<scope_code>/participer/``. Pages without a form or per-person content are cached
+(``public_page``); pages with a form are not (CSRF token). Residents' accounts live under
+``participer/compte/``, a flow separate from the staff sign-in at /admin/.
 """
 
-from django.urls import URLPattern, URLResolver
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy
+
+from territoire.accounts.services import staff_page
+from territoire.core.cache import public_page as cached_page
+from territoire.participation import views_account as account
+from territoire.participation import views_budgets as budgets
+from territoire.participation import views_consultations as consultations
+from territoire.participation import views_engagement as engagement
+from territoire.participation import views_staff as staff
+from territoire.participation.models import VERSION_KEY
+
+
+def public_page(view: Any) -> Any:
+    """Cached for anonymous visitors until the spine's or the participation data change."""
+    return cached_page(view, versions=("published", VERSION_KEY))
+
+
+P = "t/<str:scope_code>/participer/"
+B = P + "budgets/<uuid:budget_id>/"
 
 root_urlpatterns: list[URLPattern | URLResolver] = []
-public_urlpatterns: list[URLPattern | URLResolver] = []
+public_urlpatterns: list[URLPattern | URLResolver] = [
+    path(P, consultations.index, name="participation-index"),
+    # Residents' accounts.
+    path(P + "compte/", account.account, name="participation-account"),
+    path(P + "compte/inscription/", account.signup, name="participation-signup"),
+    path(P + "compte/inscription/envoyee/", account.signup_done, name="participation-signup-done"),
+    path(P + "compte/confirmer/<str:token>/", account.verify, name="participation-verify"),
+    path(P + "compte/connexion/", account.sign_in, name="participation-login"),
+    path(P + "compte/deconnexion/", account.sign_out, name="participation-logout"),
+    path(P + "compte/recensement/", account.census, name="participation-census"),
+    # Consultations.
+    path(P + "consultations/", consultations.consultation_list, name="participation-consultations"),
+    path(
+        P + "consultations/<uuid:consultation_id>/", consultations.detail, name="participation-consultation"
+    ),
+    path(
+        P + "consultations/<uuid:consultation_id>/resultats/",
+        public_page(consultations.results),
+        name="participation-consultation-results",
+    ),
+    # Participatory budgets.
+    path(P + "budgets/", public_page(budgets.budget_list), name="participation-budgets"),
+    path(B, budgets.detail, name="participation-budget"),
+    path(B + "proposer/", budgets.submit, name="participation-submit"),
+    path(B + "propositions/", public_page(budgets.proposals), name="participation-proposals"),
+    path(B + "voter/<slug:envelope_code>/", budgets.ballot, name="participation-ballot"),
+    path(B + "resultats/", public_page(budgets.results), name="participation-results"),
+    path(B + "resultats/<slug:envelope_code>.pb", budgets.download_pabulib, name="participation-pabulib"),
+    path(P + "propositions/<uuid:proposal_id>/", budgets.proposal, name="participation-proposal"),
+    path(P + "propositions/<uuid:proposal_id>/signaler/", budgets.report, name="participation-report"),
+    # Engagement analytics.
+    path(P + "engagement/", public_page(engagement.engagement), name="participation-engagement"),
+    # Staff.
+    path(B + "pilotage/", staff_page(staff.dashboard), name="participation-staff-budget"),
+]
 # (lazy label, url name taking ``scope_code``): entries of the site's main navigation.
-navigation: list[tuple[str, str]] = []
+navigation: list[tuple[Any, str]] = [(gettext_lazy("Participer"), "participation-index")]

@@ -1,0 +1,195 @@
+"""Census lists imported by a commune, kept as keyed hashes (never in clear).
+
+Each person of the list becomes HMAC-SHA256(salt, "LAST|FIRST|YYYY-MM-DD"), where the
+names are normalised (accents removed, upper case, hyphens, apostrophes and repeated
+spaces folded) and the salt is a random secret of the commune (``CensusKey``), never
+exported. A participant proves residence by typing the same fields; the service hashes
+them with the same key and claims the matching entry. The clear fields are never stored,
+logged or audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from territoire.core import audit
+from territoire.participation.errors import ParticipationError
+from territoire.participation.models import CensusEntry, CensusKey, Participant
+from territoire.territory.models import Commune, Zone
+
+REQUIRED_COLUMNS = ("nom", "prenom", "date_naissance")
+OPTIONAL_COLUMNS = ("quartier",)
+
+
+def normalise_name(value: str) -> str:
+    text = unicodedata.normalize("NFKD", value)
+    text = "".join(c for c in text if not unicodedata.combining(c)).upper()
+    text = re.sub(r"[-'’`´.]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_birth_date(value: str) -> dt.date:
+    """A date written YYYY-MM-DD or DD/MM/YYYY."""
+    value = value.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def key_for(commune: Commune) -> CensusKey:
+    """The commune's key, created with a fresh random salt the first time."""
+    key, _created = CensusKey.objects.get_or_create(commune=commune, defaults={"salt": secrets.token_hex(32)})
+    return key
+
+
+def digest(salt: str, last_name: str, first_name: str, birth_date: dt.date) -> str:
+    message = f"{normalise_name(last_name)}|{normalise_name(first_name)}|{birth_date.isoformat()}"
+    return hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class CensusImportReport:
+    created: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def import_census(
+    commune: Commune,
+    source: str | io.TextIOBase,
+    *,
+    actor: object | None = None,
+    replace: bool = True,
+) -> CensusImportReport:
+    """Import a census CSV (``nom;prenom;date_naissance[;quartier]``, ``;`` or ``,``).
+
+    Every line is checked first; any error refuses the whole file with the line numbers
+    (ParticipationError, nothing written). With ``replace`` the entries no longer in the
+    list are removed (claimed entries too: the participant loses the verification).
+    """
+    text = source if isinstance(source, str) else source.read()
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ParticipationError(
+            _("Ligne 1 : colonnes manquantes : %(cols)s.") % {"cols": ", ".join(missing)}, field="file"
+        )
+    reader.fieldnames = header
+    zones = {z.code: z for z in Zone.objects.filter(commune=commune)}
+    key = key_for(commune)
+    rows: dict[str, tuple[int | None, Zone | None]] = {}
+    errors: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        last = (row.get("nom") or "").strip()
+        first_name = (row.get("prenom") or "").strip()
+        if not last or not first_name:
+            errors.append(_("Ligne %(line)s : nom et prénom sont obligatoires.") % {"line": line})
+            continue
+        try:
+            born = parse_birth_date(row.get("date_naissance") or "")
+        except ValueError:
+            errors.append(
+                _("Ligne %(line)s : date de naissance illisible (attendu AAAA-MM-JJ ou JJ/MM/AAAA).")
+                % {"line": line}
+            )
+            continue
+        zone_code = (row.get("quartier") or "").strip()
+        zone = zones.get(zone_code) if zone_code else None
+        if zone_code and zone is None:
+            errors.append(
+                _("Ligne %(line)s : quartier inconnu « %(code)s ».") % {"line": line, "code": zone_code}
+            )
+            continue
+        value = digest(key.salt, last, first_name, born)
+        if value in rows:
+            errors.append(_("Ligne %(line)s : personne en double dans le fichier.") % {"line": line})
+            continue
+        rows[value] = (born.year, zone)
+    if errors:
+        raise ParticipationError(" ".join(errors[:50]), field="file", status=400)
+    report = CensusImportReport()
+    with transaction.atomic():
+        existing = dict(CensusEntry.objects.filter(commune=commune).values_list("digest", "pk"))
+        if replace:
+            gone = [pk for d, pk in existing.items() if d not in rows]
+            report.removed = CensusEntry.objects.filter(pk__in=gone).delete()[0]
+        now = timezone.now()
+        new = [
+            CensusEntry(commune=commune, digest=d, birth_year=year, zone=zone, imported_at=now)
+            for d, (year, zone) in rows.items()
+            if d not in existing
+        ]
+        CensusEntry.objects.bulk_create(new, batch_size=2000)
+        report.created = len(new)
+        report.unchanged = len(rows) - len(new)
+        audit.record(
+            "participation.import_census",
+            actor=actor,  # type: ignore[arg-type]
+            obj=commune,
+            organisation_id=commune.organisation_id,
+            changes={"created": report.created, "removed": report.removed, "unchanged": report.unchanged},
+        )
+    return report
+
+
+def verify_census(
+    participant: Participant, *, commune: Commune, last_name: str, first_name: str, birth_date: dt.date
+) -> CensusEntry:
+    """Claim the census entry matching the typed identity; the fields are not kept."""
+    key = CensusKey.objects.filter(commune=commune).first()
+    if key is None:
+        raise ParticipationError(
+            _("Cette commune n'a pas transmis de liste de recensement."), field="commune"
+        )
+    value = digest(key.salt, last_name, first_name, birth_date)
+    with transaction.atomic():
+        entry = (
+            CensusEntry.objects.select_for_update(of=("self",)).filter(commune=commune, digest=value).first()
+        )
+        if entry is None:
+            raise ParticipationError(
+                _(
+                    "Aucune personne de la liste ne correspond : vérifiez l'orthographe et la date de naissance."
+                ),
+                field="last_name",
+            )
+        if entry.claimed_by_id is not None and entry.claimed_by_id != participant.pk:
+            raise ParticipationError(
+                _("Cette personne est déjà rattachée à un autre compte. Contactez la mairie."),
+                field="last_name",
+            )
+        CensusEntry.objects.filter(claimed_by=participant).exclude(pk=entry.pk).update(
+            claimed_by=None, claimed_at=None
+        )
+        entry.claimed_by = participant
+        entry.claimed_at = timezone.now()
+        entry.save(update_fields=["claimed_by", "claimed_at"])
+        audit.record(
+            "participation.verify_census",
+            actor=participant.user,
+            obj=participant,
+            organisation_id=commune.organisation_id,
+            changes={"commune": commune.insee_code},
+        )
+    return entry

@@ -1,0 +1,94 @@
+"""Writes of the participation module (all of them): validation at the edge, one
+transaction, the audit trail. Errors are ``ParticipationError`` (French message, field,
+HTTP status)."""
+
+from territoire.participation.census import import_census, verify_census
+from territoire.participation.eligibility import check_eligibility
+from territoire.participation.errors import ParticipationError
+from territoire.participation.services.budgets import (
+    add_category,
+    add_envelope,
+    cast_ballot,
+    compute_results,
+    create_budget,
+    current_phase,
+    delete_paper_ballot,
+    enter_paper_ballot,
+    estimate_cost,
+    implement_winners,
+    publish_results,
+    review_proposal,
+    set_phase,
+    submit_proposal,
+    validate_ballot,
+    votable_proposals,
+    voting_closed,
+    withdraw_ballot,
+)
+from territoire.participation.services.consultations import (
+    add_question,
+    create_consultation,
+    moderate_answer,
+    publish_consultation_answer,
+    publish_consultation_results,
+    submit_response,
+)
+from territoire.participation.services.moderation import (
+    auto_hide_threshold,
+    dismiss_report,
+    hide_contribution,
+    report_abuse,
+    restore_contribution,
+)
+from territoire.participation.services.participants import (
+    email_verification_token,
+    participant_for,
+    register_participant,
+    send_verification_email,
+    update_profile,
+    verify_email,
+)
+from territoire.participation.services.reference import set_reference_population
+
+__all__ = [
+    "ParticipationError",
+    "add_category",
+    "add_envelope",
+    "add_question",
+    "auto_hide_threshold",
+    "cast_ballot",
+    "check_eligibility",
+    "compute_results",
+    "create_budget",
+    "create_consultation",
+    "current_phase",
+    "delete_paper_ballot",
+    "dismiss_report",
+    "email_verification_token",
+    "enter_paper_ballot",
+    "estimate_cost",
+    "hide_contribution",
+    "implement_winners",
+    "import_census",
+    "moderate_answer",
+    "participant_for",
+    "publish_consultation_answer",
+    "publish_consultation_results",
+    "publish_results",
+    "register_participant",
+    "report_abuse",
+    "restore_contribution",
+    "review_proposal",
+    "send_verification_email",
+    "set_phase",
+    "set_reference_population",
+    "submit_proposal",
+    "submit_response",
+    "update_profile",
+    "validate_ballot",
+    "verify_census",
+    "verify_email",
+    "votable_proposals",
+    "voting_closed",
+    "withdraw_ballot",
+]
