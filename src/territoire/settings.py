@@ -313,6 +313,16 @@ TERRITOIRE: dict[str, Any] = {
     },
     # Participation: a contribution reported this many times is hidden until staff review it.
     "PARTICIPATION_AUTO_HIDE_REPORTS": int(os.environ.get("TERRITOIRE_PARTICIPATION_AUTO_HIDE_REPORTS", "3")),
+    # Validity of the link that confirms a resident's e-mail address.
+    "PARTICIPATION_EMAIL_TOKEN_HOURS": int(
+        os.environ.get("TERRITOIRE_PARTICIPATION_EMAIL_TOKEN_HOURS", "48")
+    ),
+    # How often results of envelopes whose vote has closed are computed (never published).
+    "PARTICIPATION_RESULTS_EVERY_MINUTES": int(
+        os.environ.get("TERRITOIRE_PARTICIPATION_RESULTS_EVERY_MINUTES", "60")
+    ),
+    # Public address of the site, for links in e-mails (e.g. "https://territoire.example.fr").
+    "SITE_URL": os.environ.get("TERRITOIRE_SITE_URL", "http://127.0.0.1:8000"),
     # Reverse proxies (addresses or CIDR) whose X-Forwarded-For is believed.
     "TRUSTED_PROXIES": _env_list("TERRITOIRE_TRUSTED_PROXIES", []),
     # Staff sessions end after this much inactivity, and this long after sign-in.

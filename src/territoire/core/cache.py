@@ -20,24 +20,43 @@ from django.utils.translation import get_language
 
 PUBLISHED_APPS = frozenset({"territory", "indicators", "roadmap"})
 _KEY = "published"
+# Versions a page depends on. The spine's data ("published": territory, indicators,
+# roadmap) is under every page; a busy module counts its own writes under its own key
+# (e.g. "reports"), so that a new resident report does not empty the cache of the
+# dashboards, only of the pages that list reports.
+DEFAULT_VERSIONS: tuple[str, ...] = (_KEY,)
 
 
-def data_version() -> int:
+def data_version(*keys: str) -> int:
+    """The sum of the named counters (default: the spine's); any bump of one changes it.
+
+    Counters only grow, so the sum is a version of everything the page depends on.
+    ``data_version("*")`` covers every counter (the API's cache, which serves every module).
+    """
+    keys = keys or DEFAULT_VERSIONS
     # Raw SQL: this runs on every cached page view, where the ORM's query building
     # would cost more than the query itself.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM core_dataversion WHERE key = %s", [_KEY])
+        if keys == ("*",):
+            cursor.execute("SELECT COALESCE(SUM(version), 0) FROM core_dataversion")
+        else:
+            placeholders = ", ".join(["%s"] * len(keys))
+            cursor.execute(
+                f"SELECT COALESCE(SUM(version), 0) FROM core_dataversion WHERE key IN ({placeholders})",  # noqa: S608 (placeholders only)
+                list(keys),
+            )
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-def bump_data_version() -> None:
+def bump_data_version(key: str = _KEY) -> None:
+    """Mark the data under ``key`` as changed (default: the spine's published data)."""
     from territoire.core.models import DataVersion
 
     def bump() -> None:
-        updated = DataVersion.objects.filter(key=_KEY).update(version=F("version") + 1)
+        updated = DataVersion.objects.filter(key=key).update(version=F("version") + 1)
         if not updated:
-            DataVersion.objects.get_or_create(key=_KEY, defaults={"version": 1})
+            DataVersion.objects.get_or_create(key=key, defaults={"version": 1})
 
     # Bump now (so reads within the transaction see it) and again after commit, so a
     # page rendered between the two from the old data is not kept.
@@ -46,7 +65,9 @@ def bump_data_version() -> None:
         transaction.on_commit(bump)
 
 
-def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> HttpResponse:
+def serve_cached(
+    request: HttpRequest, respond: Callable[[], HttpResponse], versions: tuple[str, ...] = DEFAULT_VERSIONS
+) -> HttpResponse:
     """Serve ``request`` from the cache at the current data version, or respond and keep it.
 
     The key is the path, query string and language, taken before any work, so a hit
@@ -55,7 +76,8 @@ def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> H
     """
     # Hashed: a path may be long or hold characters no cache backend takes in a key.
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    key = f"territoire:{data_version()}:page:{get_language()}:{path}"
+    scope = "+".join(versions)
+    key = f"territoire:{scope}:{data_version(*versions)}:page:{get_language()}:{path}"
     hit = cache.get(key)
     if hit is not None:
         content, content_type = hit
@@ -71,16 +93,25 @@ def serve_cached(request: HttpRequest, respond: Callable[[], HttpResponse]) -> H
     return response
 
 
-def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Serve anonymous GETs of a public page from the cache (staff always see it live)."""
+def public_page(
+    view: Callable[..., HttpResponse] | None = None, *, versions: tuple[str, ...] = DEFAULT_VERSIONS
+) -> Any:
+    """Serve anonymous GETs of a public page from the cache (staff always see it live).
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method != "GET" or request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        return serve_cached(request, lambda: view(request, *args, **kwargs))
+    ``public_page(view)`` depends on the spine's data; a module's page that also shows its
+    own data names its counter too: ``public_page(view, versions=("published", "reports"))``.
+    """
 
-    return wrapper
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "GET" or request.user.is_authenticated:
+                return view(request, *args, **kwargs)
+            return serve_cached(request, lambda: view(request, *args, **kwargs), versions)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 class PublicApiCacheMiddleware:
@@ -97,5 +128,5 @@ class PublicApiCacheMiddleware:
             and request.path.startswith(self.prefix)
             and "HTTP_AUTHORIZATION" not in request.META
         ):
-            return serve_cached(request, lambda: self.get_response(request))
+            return serve_cached(request, lambda: self.get_response(request), ("*",))
         return self.get_response(request)

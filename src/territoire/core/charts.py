@@ -294,3 +294,63 @@ def priority_matrix(
 
 
 __all__ = ["MatrixItem", "Point", "escape", "line_chart", "priority_matrix", "sparkline"]
+
+# --------------------------------------------------------------------------- bar chart
+# One horizontal bar per row, for rankings and per-zone figures. A suppressed value
+# (``None``: a small count, or unknown) draws no bar and prints what ``shown`` says
+# ("< 5"); flagged bars (e.g. low engagement) are drawn in the warning colour. As with
+# every chart here, the page pairs it with a table holding the same figures.
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: suppressed (small count) or unknown
+    shown: str  # the value as printed next to the bar ("12,5 %", "< 5")
+    flagged: bool = False
+
+
+def bar_chart(
+    bars: Sequence[Bar], *, title: str, description: str, chart_id: str, width: int = 640
+) -> SafeString:
+    if not bars:
+        return mark_safe("")
+    row, label_width, value_width, top = 26, 190, 80, 6
+    height = top * 2 + row * len(bars)
+    top_value = max((b.value for b in bars if b.value is not None), default=0.0) or 1.0
+    plot = width - label_width - value_width
+    parts: list[str] = [
+        format_html(
+            '<svg class="barchart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{i}-title {i}-desc" '
+            'focusable="false"><title id="{i}-title">{t}</title><desc id="{i}-desc">{d}</desc>',
+            w=width,
+            h=height,
+            i=chart_id,
+            t=title,
+            d=description,
+        )
+    ]
+    for index, bar in enumerate(bars):
+        y = top + index * row
+        length = 0.0 if bar.value is None else max(bar.value, 0.0) / top_value * plot
+        label = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
+        parts.append(
+            format_html(
+                '<text x="{lx}" y="{ty}" text-anchor="end" font-size="12" fill="#1b1f24">{label}</text>'
+                '<rect class="{cls}" x="{x}" y="{y}" width="{bw}" height="{bh}" fill="{fill}"/>'
+                '<text x="{vx}" y="{ty}" font-size="12" fill="#1b1f24">{shown}</text>',
+                lx=label_width - 6,
+                ty=y + 16,
+                label=label,
+                cls="bar bar-flagged" if bar.flagged else "bar",
+                fill="#8a5300" if bar.flagged else "#1d4f91",
+                x=label_width,
+                y=y + 3,
+                bw=f"{length:.1f}",
+                bh=row - 8,
+                vx=f"{label_width + length + 6:.1f}",
+                shown=bar.shown,
+            )
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (every part built with format_html)

@@ -35,8 +35,6 @@ START = {
     "services.taux_abandon": 34.0,
     "durable.wh_par_transaction": 4.2,
     "durable.pue": 1.9,
-    "participation.taux_participation": 3.0,
-    "participation.diversite_profils": 0.62,
 }
 # How much communes differ at the start (relative spread around START).
 SPREAD = {"connectivite.disponibilite": 0.004, "durable.pue": 0.05, "inclusion.satisfaction_usagers": 0.08}

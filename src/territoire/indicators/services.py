@@ -511,14 +511,19 @@ def compute_all(
     periods: int = 1,
     organisations: Iterable[Organisation] | None = None,
     progress: Callable[[str], None] | None = None,
+    modules: Iterable[str] | None = None,
 ) -> ComputeSummary:
-    """Run every registered indicator for every scope and due period, then aggregate."""
+    """Run the registered indicators (every one, or those of ``modules``) for every scope
+    and due period, then aggregate."""
     today = today or timezone.localdate()
     definitions = sync_registry()
     orgs = list(organisations) if organisations is not None else list(Organisation.objects.all())
     summary = ComputeSummary()
     rows: list[CleanRow] = []
     specs = registry.registered()
+    if modules is not None:
+        wanted = set(modules)
+        specs = {code: spec for code, spec in specs.items() if spec.module in wanted}
     for org in orgs:
         org_scope = Scope.objects.get(organisation=org)
         commune_scopes = list(Scope.objects.filter(commune__organisation=org).select_related("commune"))

@@ -39,6 +39,22 @@ def ensure_template_indicators() -> dict[str, IndicatorDefinition]:
     return definitions
 
 
+def module_indicators_by_axis() -> dict[str, list[IndicatorDefinition]]:
+    """Definitions of the registered (computed) indicators, by the axis code they declare."""
+    from territoire.indicators import registry
+    from territoire.indicators.services import sync_registry
+
+    specs = registry.registered()
+    if not any(spec.axis for spec in specs.values()):
+        return {}
+    definitions = sync_registry()
+    by_axis: dict[str, list[IndicatorDefinition]] = {}
+    for code, spec in sorted(specs.items()):
+        if spec.axis:
+            by_axis.setdefault(spec.axis, []).append(definitions[code])
+    return by_axis
+
+
 def apply_template(organisation: Organisation) -> None:
     """Give ``organisation`` the source document's roadmap. Idempotent; never overwrites edits.
 
@@ -78,11 +94,14 @@ def apply_template(organisation: Organisation) -> None:
                 for axis, spec in zip(axes, specs, strict=True)
             ]
         )
+        # The objective of an axis follows the template's indicators and those a module
+        # computes for that axis (``@indicator(axis=…)``): modules feed the roadmap.
+        computed = module_indicators_by_axis()
         Objective.indicators.through.objects.bulk_create(
             [
-                Objective.indicators.through(objective=objective, indicatordefinition=definitions[i.code])
+                Objective.indicators.through(objective=objective, indicatordefinition=definition)
                 for objective, spec in zip(objectives, specs, strict=True)
-                for i in spec.indicators
+                for definition in [definitions[i.code] for i in spec.indicators] + computed.get(spec.code, [])
             ]
         )
         risks = set(Risk.objects.filter(organisation=organisation).values_list("title", flat=True))

@@ -302,28 +302,8 @@ AXES: list[AxisSpec] = [
             "Réponses argumentées publiées, rythme soutenable, canaux adaptés aux quartiers peu engagés."
         ),
         partners=[("Startups civiques", "startup"), ("Université partenaire", "universite")],
-        indicators=[
-            IndicatorSpec(
-                "participation.taux_participation",
-                _("Taux de participation aux consultations"),
-                "%",
-                H,
-                PWM,
-                _("Participants distincts aux consultations du mois ÷ habitants de 16 ans et plus."),
-                suggested_target=8,
-            ),
-            IndicatorSpec(
-                "participation.diversite_profils",
-                _("Indice de diversité des profils participants"),
-                "indice",
-                H,
-                PWM,
-                _(
-                    "1 − distance de variation totale entre la répartition par âge des participants et celle du recensement (1 = identique)."
-                ),
-                decimals=2,
-                suggested_target=0.85,
-            ),
-        ],
+        # Measured by the participation module from real activity: its indicators declare
+        # axis="participation" and are linked to this objective (roadmap.services).
+        indicators=[],
     ),
 ]

@@ -469,7 +469,9 @@ def test_compute_all_records_the_registered_indicators(
     assert budget.value == Decimal("21.25")
     assert budget.provenance == "computed:roadmap.budget_consumed@v1"
     # The other organisation has no project: nothing recorded, counted as skipped.
-    assert not Measurement.objects.filter(scope__code="200000002").exists()
+    assert not Measurement.objects.filter(
+        scope__code="200000002", indicator__code__startswith="roadmap."
+    ).exists()
     assert summary.skipped >= 2
     assert summary.stored.created == summary.values
     definition = IndicatorDefinition.objects.get(code="roadmap.portfolio_progress")
@@ -614,14 +616,24 @@ def test_sync_registry_creates_the_definitions(db: Any) -> None:
 
 def test_compute_command_prints_a_summary(organisation: Organisation, projects: list[Project]) -> None:
     out = io.StringIO()
-    call_command("indicators", "compute", stdout=out)
+    call_command("indicators", "compute", "--module", "roadmap", stdout=out)
     text = out.getvalue()
-    assert "registered indicator(s) over 4 scope(s)" in text
+    assert "2 registered indicator(s) over 4 scope(s)" in text
     assert "2 value(s) computed (2 new, 0 corrected, 0 unchanged" in text
     assert "roadmap.portfolio_progress" in text  # progress lines
     out = io.StringIO()
-    call_command("indicators", "compute", stdout=out)
+    call_command("indicators", "compute", "--module", "roadmap", stdout=out)
     assert "2 value(s) computed (0 new, 0 corrected, 2 unchanged" in out.getvalue()
+    # Every module by default.
+    out = io.StringIO()
+    call_command("indicators", "compute", stdout=out)
+    assert f"{len(registry.registered())} registered indicator(s)" in out.getvalue()
+
+
+def test_compute_command_refuses_an_unknown_module(db: Any) -> None:
+    with pytest.raises(CommandError, match="no indicator registered by that module") as info:
+        call_command("indicators", "compute", "--module", "nope", stdout=io.StringIO())
+    assert info.value.returncode == 2
 
 
 def test_compute_command_refuses_zero_periods(db: Any) -> None:
@@ -636,7 +648,8 @@ def test_list_command_lists_codes(organisation: Organisation) -> None:
     lines = out.getvalue().splitlines()
     assert any(line.startswith(PUBLIC_CODE) and "manual" in line for line in lines)
     assert any(line.startswith("cyber.incidents") and "internal" in line for line in lines)
-    assert any(line.startswith("roadmap.portfolio_progress") and "registered" in line for line in lines)
+    # Registered by the roadmap; its definition exists once an organisation's template linked it.
+    assert any(line.startswith("roadmap.portfolio_progress") and "computed" in line for line in lines)
     sync_registry()
     out = io.StringIO()
     call_command("indicators", "list", stdout=out)

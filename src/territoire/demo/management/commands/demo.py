@@ -66,9 +66,11 @@ class Command(BaseCommand):
                 step = time.monotonic()
                 summary = import_module(name).populate(ctx)
                 self.stdout.write(f"  [{config.label}] {summary} ({time.monotonic() - step:.1f} s)")
-            # What the scheduled computation would do next: the modules' own indicators.
+            # The modules' own indicators over the last year of their demo activity.
             computed = compute_all(
-                today=ctx.today, periods=1, organisations=[ctx.organisation] if ctx.organisation else None
+                today=ctx.today,
+                periods=min(ctx.months, 12),
+                organisations=[ctx.organisation] if ctx.organisation else None,
             )
             self.stdout.write(
                 f"  [indicators] {computed.values} value(s) computed by {computed.indicators} registered indicator(s)"

@@ -22,6 +22,12 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True, parser_class=argparse.ArgumentParser)
         compute = sub.add_parser("compute", help="run every registered indicator and aggregate communes")
         compute.add_argument("--periods", type=int, default=2, help="how many recent periods to (re)compute")
+        compute.add_argument(
+            "--module",
+            action="append",
+            metavar="LABEL",
+            help="only the indicators of this module (repeatable; default: every module)",
+        )
         imp = sub.add_parser("import", help="import figures from CSV (all or nothing)")
         imp.add_argument(
             "file", help="CSV with columns indicator,scope,period_start,period_end,value[,note]; - for stdin"
@@ -34,9 +40,21 @@ class Command(BaseCommand):
     def _compute(self, options: dict[str, Any]) -> None:
         if options["periods"] < 1:
             raise CommandError("--periods must be 1 or more", returncode=2)
+        modules = options.get("module")
+        if modules:
+            known = {spec.module for spec in registry.registered().values()}
+            unknown = sorted(set(modules) - known)
+            if unknown:
+                raise CommandError(
+                    f"--module {', '.join(unknown)}: no indicator registered by that module; "
+                    f"modules with indicators: {', '.join(sorted(known))}",
+                    returncode=2,
+                )
         started = time.monotonic()
         summary = compute_all(
-            periods=options["periods"], progress=lambda line: self.stdout.write(f"  {line}")
+            periods=options["periods"],
+            progress=lambda line: self.stdout.write(f"  {line}"),
+            modules=modules,
         )
         s, a = summary.stored, summary.aggregated
         self.stdout.write(
