@@ -7,3 +7,10 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Signalements")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from territoire.reports import services
+        from territoire.territory.models import organisation_created
+
+        # Every new organisation gets the seven default statuses.
+        organisation_created.connect(services.on_organisation_created, dispatch_uid="reports.statuses")

@@ -1,0 +1,185 @@
+"""Back-office of the reports module: configuration (categories, statuses, crews) and read-only records.
+
+Reports are triaged on the staff pages (through the services, with history and
+notifications), never edited here; their personal columns are not shown in the admin.
+Configuration belongs to organisation-wide administrators and project leads
+(``permissions.can_configure``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from territoire.core.admin import OrganisationScopedAdmin
+from territoire.reports import permissions, services
+from territoire.reports.models import (
+    Crew,
+    Open311ApiKey,
+    Report,
+    ReportStatus,
+    Round,
+    ServiceAttribute,
+    ServiceCategory,
+)
+
+
+class ServiceAttributeInline(admin.TabularInline):
+    model = ServiceAttribute
+    extra = 0
+    fields = ["order", "code", "description", "datatype", "required", "values", "datatype_description"]
+
+
+@admin.register(ServiceCategory)
+class ServiceCategoryAdmin(OrganisationScopedAdmin):
+    edit_check = staticmethod(permissions.can_configure)
+    list_display = ["name", "service_code", "group", "team", "type", "sla_days", "service_minutes", "active"]
+    list_filter = ["organisation", "type", "active", "team"]
+    search_fields = ["name", "service_code", "keywords"]
+    inlines = [ServiceAttributeInline]
+
+
+@admin.register(ReportStatus)
+class ReportStatusAdmin(OrganisationScopedAdmin):
+    edit_check = staticmethod(permissions.can_configure)
+    list_display = [
+        "label",
+        "code",
+        "open311_state",
+        "requires_answer",
+        "is_initial",
+        "is_duplicate",
+        "position",
+    ]
+    list_filter = ["organisation", "open311_state"]
+    readonly_fields = ["is_initial", "is_duplicate"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            # Through the service: reports in this status follow a change of Open311 state.
+            fields = {
+                name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+            }
+            fields.pop("code", None)
+            current = ReportStatus.objects.get(pk=obj.pk)
+            services.update_status(current, actor=request.user, **fields)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Crew)
+class CrewAdmin(OrganisationScopedAdmin):
+    edit_check = staticmethod(permissions.can_configure)
+    list_display = ["name", "team", "depot_name", "shift_minutes", "active"]
+    list_filter = ["organisation", "active"]
+    filter_horizontal = ["categories"]
+
+
+class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+REPORT_FIELDS = [
+    "public_id",
+    "organisation",
+    "commune",
+    "zone",
+    "category",
+    "status",
+    "description",
+    "lat",
+    "lon",
+    "address_string",
+    "attributes",
+    "status_notes",
+    "source",
+    "requested_at",
+    "due_at",
+    "closed_at",
+    "crew",
+    "duplicate_of",
+    "hidden",
+    "hidden_reason",
+    "supporters_count",
+]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyScopedAdmin):
+    list_display = [
+        "public_id",
+        "category",
+        "commune",
+        "zone",
+        "status",
+        "requested_at",
+        "closed_at",
+        "hidden",
+    ]
+    list_filter = ["organisation", "is_open", "hidden", "source", "category"]
+    list_select_related = ["category", "commune", "zone", "status"]
+    date_hierarchy = "requested_at"
+    fields = list(REPORT_FIELDS)
+    readonly_fields = list(REPORT_FIELDS)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if permissions.access.is_superuser(request.user):
+            return qs
+        # A commune-scoped member sees the reports of that commune only.
+        allowed = [
+            c.pk
+            for org in permissions.organisations_with_reports_access(request.user)
+            for c in permissions.visible_communes(request.user, org)
+        ]
+        return qs.filter(commune_id__in=allowed)
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnlyScopedAdmin):
+    organisation_path = "crew__organisation"
+    list_display = [
+        "crew",
+        "date",
+        "distance_m",
+        "baseline_distance_m",
+        "saving_percent",
+        "provider",
+        "created_at",
+    ]
+    list_filter = ["crew"]
+    exclude = ["geojson"]
+
+
+@admin.register(Open311ApiKey)
+class Open311ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created and revoked with ``territoire reports create-api-key`` / ``revoke-api-key``."""
+
+    list_display = ["name", "key_prefix", "organisation", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["name", "key_prefix", "organisation", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.access.is_superuser(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return permissions.access.is_superuser(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False

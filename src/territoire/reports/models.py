@@ -1,0 +1,643 @@
+"""Residents' issue reports (Open311 GeoReport v2 "service requests"), their triage and crew rounds.
+
+Vocabulary: a ``ServiceCategory`` is an Open311 *service* (pothole, street light…); a
+``Report`` is a *service request*. Statuses are configurable per organisation, each
+mapping to Open311's ``open`` or ``closed``; ``Report.is_open`` copies that state so the
+public listing (up to millions of rows) filters on one indexed column without a join.
+
+Personal data (``email``, ``first_name``, ``last_name``, ``phone``, ``device_id``,
+``account_id``) lives on ``Report`` only; every public path (Open311 GET, public pages,
+exports) goes through ``selectors`` which never read those columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from territoire.core.models import TimeStampedModel
+from territoire.territory.models import Commune, Organisation, Zone
+
+DESCRIPTION_MAX_LENGTH = 4000
+API_KEY_PREFIX = "o311_"
+
+# The counter of the reports pages' cache (core.cache): a new report or a status change
+# empties the cache of the pages that list reports, not of the spine's dashboards.
+VERSION_KEY = "reports"
+
+
+class ServiceType(models.TextChoices):
+    """Open311 ``type``: realtime requests get an id at once, batch ones a token first."""
+
+    REALTIME = "realtime", _("Temps réel")
+    BATCH = "batch", _("Différé (file d'attente)")
+    BLACKBOX = "blackbox", _("Sans suivi")
+
+
+class AttributeDatatype(models.TextChoices):
+    STRING = "string", _("Texte court")
+    NUMBER = "number", _("Nombre")
+    DATETIME = "datetime", _("Date et heure")
+    TEXT = "text", _("Texte long")
+    SINGLEVALUELIST = "singlevaluelist", _("Choix unique")
+    MULTIVALUELIST = "multivaluelist", _("Choix multiple")
+
+
+class Open311State(models.TextChoices):
+    OPEN = "open", _("Ouvert")
+    CLOSED = "closed", _("Fermé")
+
+
+class ReportSource(models.TextChoices):
+    WEB = "web", _("Formulaire web")
+    OPEN311 = "open311", _("Application Open311")
+    STAFF = "staff", _("Saisie par un agent")
+
+
+class EventKind(models.TextChoices):
+    SUBMITTED = "submitted", _("Signalement déposé")
+    STATUS = "status", _("Changement de statut")
+    ANSWER = "answer", _("Réponse du service")
+    NOTE = "note", _("Note interne")
+    ASSIGNMENT = "assignment", _("Affectation à une équipe")
+    CATEGORY = "category", _("Changement de catégorie")
+    MERGED = "merged", _("Fusion de doublons")
+    SUPPORT = "support", _("Soutien (+1)")
+    HIDDEN = "hidden", _("Masqué par la modération")
+    UNHIDDEN = "unhidden", _("Rétabli par la modération")
+    PHOTO_REDACTED = "photo_redacted", _("Photo retirée par la modération")
+    ROUND = "round", _("Inscrit dans une tournée")
+
+
+class QueueState(models.TextChoices):
+    PENDING = "pending", _("En attente")
+    DONE = "done", _("Traité")
+    FAILED = "failed", _("Refusé")
+
+
+# The defaults every organisation starts with: (code, label, Open311 state, requires a
+# public answer, initial, duplicate).
+DEFAULT_STATUSES: list[tuple[str, str, str, bool, bool, bool]] = [
+    ("nouveau", "Nouveau", Open311State.OPEN, False, True, False),
+    ("pris-en-compte", "Pris en compte", Open311State.OPEN, False, False, False),
+    ("planifie", "Planifié", Open311State.OPEN, False, False, False),
+    ("en-cours", "En cours", Open311State.OPEN, False, False, False),
+    ("resolu", "Résolu", Open311State.CLOSED, True, False, False),
+    ("non-pertinent", "Non pertinent", Open311State.CLOSED, True, False, False),
+    ("doublon", "Doublon", Open311State.CLOSED, True, False, True),
+]
+
+
+class ServiceCategory(TimeStampedModel):
+    """A kind of issue residents can report: an Open311 *service*."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="report_categories",
+    )
+    service_code = models.SlugField(_("code du service (Open311)"), max_length=64)
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    group = models.CharField(_("groupe"), max_length=100, blank=True)
+    keywords = models.CharField(
+        _("mots-clés"), max_length=300, blank=True, help_text=_("Séparés par des virgules.")
+    )
+    type = models.CharField(
+        _("type"), max_length=10, choices=ServiceType.choices, default=ServiceType.REALTIME
+    )
+    team = models.CharField(
+        _("service technique"),
+        max_length=100,
+        blank=True,
+        help_text=_("L'équipe qui traite ces signalements."),
+    )
+    sla_days = models.PositiveIntegerField(
+        _("délai cible (jours)"), null=True, blank=True, help_text=_("Vide : pas d'engagement de délai.")
+    )
+    service_minutes = models.PositiveIntegerField(
+        _("durée d'intervention (minutes)"),
+        default=20,
+        help_text=_("Temps passé sur place lors d'une tournée."),
+    )
+    active = models.BooleanField(_("actif"), default=True)
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("catégorie de signalement")
+        verbose_name_plural = _("catégories de signalement")
+        ordering = ["organisation", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "service_code"], name="reports_category_unique_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(service_minutes__lte=24 * 60), name="reports_category_minutes"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(",") if k.strip()]
+
+
+class ServiceAttribute(models.Model):
+    """An extra question of a service (Open311 ``attributes`` of a service definition)."""
+
+    category = models.ForeignKey(
+        ServiceCategory, verbose_name=_("catégorie"), on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("code"), max_length=64)
+    description = models.CharField(_("question"), max_length=300)
+    datatype = models.CharField(_("type de donnée"), max_length=16, choices=AttributeDatatype.choices)
+    datatype_description = models.CharField(_("aide à la saisie"), max_length=300, blank=True)
+    required = models.BooleanField(_("obligatoire"), default=False)
+    variable = models.BooleanField(_("saisi par l'usager"), default=True)
+    order = models.PositiveIntegerField(_("ordre"), default=0)
+    # [{"key": "...", "name": "..."}] for the list datatypes.
+    values = models.JSONField(_("valeurs possibles"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("question complémentaire")
+        verbose_name_plural = _("questions complémentaires")
+        ordering = ["category", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="reports_attribute_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category.service_code}/{self.code}"
+
+    @property
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values if isinstance(v, dict)]
+
+
+class ReportStatus(models.Model):
+    """A step of a report's life, configurable per organisation, mapped to Open311 open/closed."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="report_statuses"
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    label = models.CharField(_("libellé"), max_length=100)
+    open311_state = models.CharField(_("état Open311"), max_length=6, choices=Open311State.choices)
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    requires_answer = models.BooleanField(
+        _("réponse argumentée obligatoire"),
+        default=False,
+        help_text=_("Passer à ce statut exige une réponse publique au demandeur."),
+    )
+    is_initial = models.BooleanField(_("statut initial"), default=False)
+    is_duplicate = models.BooleanField(_("statut des doublons"), default=False)
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        verbose_name = _("statut de signalement")
+        verbose_name_plural = _("statuts de signalement")
+        ordering = ["organisation", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="reports_status_unique_code"),
+            models.UniqueConstraint(
+                fields=["organisation"], condition=Q(is_initial=True), name="reports_status_one_initial"
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"], condition=Q(is_duplicate=True), name="reports_status_one_duplicate"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_initial=False) | Q(open311_state="open"), name="reports_status_initial_is_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_closed(self) -> bool:
+        return self.open311_state == Open311State.CLOSED
+
+
+class Crew(TimeStampedModel):
+    """A field crew of a technical service, leaving from its depot for its rounds."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="crews"
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    team = models.CharField(_("service technique"), max_length=100, blank=True)
+    depot_name = models.CharField(_("dépôt"), max_length=200, blank=True)
+    depot_lat = models.FloatField(_("latitude du dépôt"))
+    depot_lon = models.FloatField(_("longitude du dépôt"))
+    shift_minutes = models.PositiveIntegerField(_("durée de la journée (minutes)"), default=7 * 60)
+    categories = models.ManyToManyField(
+        ServiceCategory, verbose_name=_("catégories traitées"), blank=True, related_name="crews"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("équipe")
+        verbose_name_plural = _("équipes")
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="reports_crew_unique_name"),
+            models.CheckConstraint(
+                condition=Q(depot_lat__gte=-90, depot_lat__lte=90, depot_lon__gte=-180, depot_lon__lte=180),
+                name="reports_crew_depot_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(shift_minutes__gt=0, shift_minutes__lte=24 * 60), name="reports_crew_shift_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def hash_api_key(raw: str) -> str:
+    # 256 bits of randomness: a fast hash is enough, nothing can be guessed.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Open311ApiKey(models.Model):
+    """The key of an Open311 application (``api_key`` on POST). Stored hashed, shown once."""
+
+    name = models.CharField(_("application"), max_length=100)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="open311_keys",
+        help_text=_("Vide : la clé vaut pour toute l'installation."),
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("début de la clé"), max_length=16, unique=True, editable=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clé d'application Open311")
+        verbose_name_plural = _("clés d'application Open311")
+        ordering = ["name", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def generate() -> str:
+        return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Report(TimeStampedModel):
+    """A resident's report (Open311 *service request*). ``public_id`` is its ``service_request_id``."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="reports"
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="reports"
+    )
+    zone = models.ForeignKey(
+        Zone,
+        verbose_name=_("quartier"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    category = models.ForeignKey(
+        ServiceCategory, verbose_name=_("catégorie"), on_delete=models.PROTECT, related_name="reports"
+    )
+    status = models.ForeignKey(
+        ReportStatus, verbose_name=_("statut"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Copy of status.open311_state == "open": the listing filters on it without a join.
+    is_open = models.BooleanField(_("ouvert"), default=True)
+    description = models.TextField(_("description"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address_string = models.CharField(_("adresse"), max_length=300, blank=True)
+    address_id = models.CharField(_("identifiant d'adresse"), max_length=100, blank=True)
+    zipcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    attributes = models.JSONField(_("réponses complémentaires"), default=dict, blank=True)
+    media_url = models.URLField(_("lien vers une photo"), max_length=1000, blank=True)
+    # The latest public answer of the service (Open311 status_notes).
+    status_notes = models.TextField(_("réponse du service"), blank=True)
+    # Personal data: never in a GET, a public page or an export.
+    email = models.EmailField(_("e-mail du demandeur"), blank=True)
+    first_name = models.CharField(_("prénom du demandeur"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom du demandeur"), max_length=100, blank=True)
+    phone = models.CharField(_("téléphone du demandeur"), max_length=40, blank=True)
+    device_id = models.CharField(_("identifiant d'appareil"), max_length=200, blank=True)
+    account_id = models.CharField(_("identifiant de compte"), max_length=200, blank=True)
+    source = models.CharField(
+        _("origine"), max_length=10, choices=ReportSource.choices, default=ReportSource.WEB
+    )
+    api_key = models.ForeignKey(
+        Open311ApiKey,
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    requested_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    closed_at = models.DateTimeField(_("clos le"), null=True, blank=True)
+    # requested_at + the category's target delay (SLA); overdue = still open after it.
+    due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
+    expected_at = models.DateTimeField(_("intervention prévue le"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("doublon de"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+    )
+    crew = models.ForeignKey(
+        Crew,
+        verbose_name=_("équipe"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    hidden = models.BooleanField(_("masqué"), default=False)
+    hidden_reason = models.TextField(_("motif du masquage"), blank=True)
+    supporters_count = models.PositiveIntegerField(_("soutiens (+1)"), default=0)
+
+    class Meta:
+        verbose_name = _("signalement")
+        verbose_name_plural = _("signalements")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            # The public listing (Open311 GET requests, public pages): hidden reports are
+            # never listed, so the indexes cover visible rows only.
+            models.Index(
+                fields=["organisation", "-requested_at"], condition=Q(hidden=False), name="reports_org_date"
+            ),
+            models.Index(
+                fields=["organisation", "is_open", "-requested_at"],
+                condition=Q(hidden=False),
+                name="reports_org_state_date",
+            ),
+            models.Index(
+                fields=["commune", "-requested_at"], condition=Q(hidden=False), name="reports_com_date"
+            ),
+            models.Index(
+                fields=["commune", "is_open", "-requested_at"],
+                condition=Q(hidden=False),
+                name="reports_com_state_date",
+            ),
+            models.Index(
+                fields=["category", "-requested_at"], condition=Q(hidden=False), name="reports_cat_date"
+            ),
+            models.Index(
+                fields=["category", "is_open", "-requested_at"],
+                condition=Q(hidden=False),
+                name="reports_cat_state_date",
+            ),
+            # Triage queues and duplicate detection.
+            models.Index(fields=["commune", "status"], name="reports_com_status"),
+            models.Index(fields=["organisation", "is_open", "due_at"], name="reports_org_due"),
+            models.Index(fields=["category", "is_open", "lat"], name="reports_dup_lookup"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True, lon__isnull=True)
+                | Q(
+                    lat__isnull=False,
+                    lon__isnull=False,
+                    lat__gte=-90,
+                    lat__lte=90,
+                    lon__gte=-180,
+                    lon__lte=180,
+                ),
+                name="reports_report_coordinates",
+            ),
+            models.CheckConstraint(
+                condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=models.F("id")),
+                name="reports_report_not_own_duplicate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} — {self.requested_at:%Y-%m-%d} ({self.public_id})"
+
+    @property
+    def service_request_id(self) -> str:
+        return str(self.public_id)
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+def _photo_path(instance: Any, filename: str) -> str:
+    # A random name without the client's file name; the extension comes from the content.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"reports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class ReportPhoto(TimeStampedModel):
+    """A photo attached to a report, re-encoded without metadata (see core.uploads)."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("fichier"), upload_to=_photo_path, max_length=200)
+    content_type = models.CharField(_("type"), max_length=50)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+    width = models.PositiveIntegerField(_("largeur"), default=0)
+    height = models.PositiveIntegerField(_("hauteur"), default=0)
+    redacted = models.BooleanField(_("retirée"), default=False)
+    redacted_reason = models.TextField(_("motif du retrait"), blank=True)
+    redacted_at = models.DateTimeField(_("retirée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("photo de signalement")
+        verbose_name_plural = _("photos de signalement")
+        ordering = ["report", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}/{self.public_id}"
+
+
+class ReportEvent(models.Model):
+    """One change in a report's life: who, when, what. Append-only."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="events"
+    )
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Shown in the staff history; public pages show the kind and the service, not people.
+    actor_label = models.CharField(_("auteur (libellé)"), max_length=200, blank=True)
+    kind = models.CharField(_("nature"), max_length=20, choices=EventKind.choices)
+    from_status = models.ForeignKey(
+        ReportStatus,
+        verbose_name=_("ancien statut"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_status = models.ForeignKey(
+        ReportStatus,
+        verbose_name=_("nouveau statut"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    data = models.JSONField(_("détails"), default=dict, blank=True)
+    is_public = models.BooleanField(_("public"), default=True)
+
+    class Meta:
+        verbose_name = _("événement de signalement")
+        verbose_name_plural = _("historique des signalements")
+        ordering = ["report", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Report events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Support(models.Model):
+    """A "+1": someone else meets the same issue. One per supporter fingerprint (a hash)."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="supports"
+    )
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("date"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("soutien")
+        verbose_name_plural = _("soutiens")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "fingerprint"], name="reports_support_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"+1 {self.report_id}"
+
+
+class Round(TimeStampedModel):
+    """A crew's planned day: depot → assigned open reports → depot (OR-Tools order)."""
+
+    crew = models.ForeignKey(Crew, verbose_name=_("équipe"), on_delete=models.CASCADE, related_name="rounds")
+    date = models.DateField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("planifiée par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shift_minutes = models.PositiveIntegerField(_("durée de la journée (minutes)"))
+    distance_m = models.FloatField(_("distance planifiée (m)"))
+    baseline_distance_m = models.FloatField(_("distance au plus proche voisin (m)"))
+    saving_percent = models.DecimalField(
+        _("économie (%)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    travel_minutes = models.FloatField(_("trajet (minutes)"), default=0)
+    service_minutes = models.FloatField(_("interventions (minutes)"), default=0)
+    total_minutes = models.FloatField(_("durée totale (minutes)"), default=0)
+    provider = models.CharField(_("calcul des distances"), max_length=50, blank=True)
+    solve_seconds = models.FloatField(_("temps de calcul (s)"), default=0)
+    geojson = models.JSONField(_("tracé (GeoJSON)"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("tournée")
+        verbose_name_plural = _("tournées")
+        ordering = ["-date", "-created_at"]
+        indexes = [models.Index(fields=["crew", "-date"], name="reports_round_crew_date")]
+
+    def __str__(self) -> str:
+        return f"{self.crew} — {self.date:%Y-%m-%d}"
+
+
+class RoundStop(models.Model):
+    """A report in a round: visited at ``position`` (1…n), or left over (does not fit the shift)."""
+
+    round = models.ForeignKey(
+        Round, verbose_name=_("tournée"), on_delete=models.CASCADE, related_name="stops"
+    )
+    report = models.ForeignKey(
+        Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveIntegerField(_("rang"), null=True, blank=True)
+    left_over = models.BooleanField(_("hors tournée"), default=False)
+    service_minutes = models.FloatField(_("intervention (minutes)"), default=0)
+
+    class Meta:
+        verbose_name = _("arrêt de tournée")
+        verbose_name_plural = _("arrêts de tournée")
+        ordering = ["round", "left_over", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "report"], name="reports_stop_once"),
+            models.CheckConstraint(
+                condition=Q(left_over=True, position__isnull=True)
+                | Q(left_over=False, position__isnull=False),
+                name="reports_stop_position_or_left_over",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} #{self.position or '-'}"
+
+
+class QueuedRequest(models.Model):
+    """An Open311 POST to a ``batch`` service: validated at once, created later (token)."""
+
+    token = models.UUIDField(_("jeton"), default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    # The validated submission; personal fields are cleared once processed.
+    payload = models.JSONField(default=dict)
+    state = models.CharField(_("état"), max_length=10, choices=QueueState.choices, default=QueueState.PENDING)
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    error = models.TextField(_("erreur"), blank=True)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande en file d'attente")
+        verbose_name_plural = _("demandes en file d'attente")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["state", "created_at"], name="reports_queue_state")]
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.state})"
