@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import http.client
 import os
+import platform
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 
 def log(message: str) -> None:
@@ -28,3 +40,163 @@ def territoire_env(var_dir: Path, db_path: Path) -> dict[str, str]:
     for name in ("CACHE_BACKEND", "CACHE_LOCATION", "TERRITOIRE_DEFAULT_ORGANISATION", "SECRET_KEY"):
         env.pop(name, None)
     return env
+
+
+# --- Added for open311.py and load.py (dashboard.py keeps its own copies) -----------------
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def http_request(
+    port: int,
+    path: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to the benchmark server on the loopback: (status, headers, body)."""
+    conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+def run_step(title: str, command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> float:
+    """Run one setup command, streaming its output; return its duration in seconds."""
+    log(f"{title}: {' '.join([Path(command[0]).name, *command[1:]])}")
+    started = time.perf_counter()
+    try:
+        subprocess.run(command, env=env, cwd=cwd, check=True, timeout=timeout)
+    except subprocess.CalledProcessError as exc:
+        raise SystemExit(f"[bench] {title} failed (exit {exc.returncode})") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise SystemExit(f"[bench] {title} took more than {timeout:.0f} s") from exc
+    elapsed = time.perf_counter() - started
+    log(f"{title}: done in {elapsed:.1f} s")
+    return elapsed
+
+
+def fresh_sqlite(db_path: Path) -> None:
+    """Remove a SQLite database and its WAL files; create its directory."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a gunicorn master started in its own session, and its workers."""
+    if process.poll() is not None:
+        return
+    log(f"stopping gunicorn (pid {process.pid})")
+    process.terminate()  # the master stops its workers gracefully
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # its own group: the master and its workers only
+        process.wait(timeout=5)
+
+
+@contextmanager
+def gunicorn_server(
+    env: dict[str, str], *, workers: int, log_path: Path, cwd: Path, startup_timeout: float = 60
+) -> Iterator[int]:
+    """Serve the project with gunicorn on a free loopback port for the block; always stop it."""
+    port = free_port()
+    command = [
+        str(cwd / ".venv" / "bin" / "gunicorn"),
+        "territoire.wsgi",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{LOOPBACK}:{port}",
+        "--log-level",
+        "warning",
+    ]
+    log(f"gunicorn: {workers} workers on http://{LOOPBACK}:{port} (log: {log_path})")
+    with log_path.open("w") as log_file:
+        # Its own session: a Ctrl-C in the terminal reaches us, and we stop it cleanly.
+        process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                if process.poll() is not None:
+                    raise SystemExit(f"[bench] gunicorn exited with {process.returncode}; see {log_path}")
+                try:
+                    if http_request(port, "/healthz/live", timeout=2)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"[bench] gunicorn did not answer within {startup_timeout:.0f} s")
+                time.sleep(0.2)
+            log("gunicorn: /healthz/live answers")
+            yield port
+        finally:
+            stop_server(process)
+
+
+def machine_info(repo: Path) -> dict[str, Any]:
+    """What the figures depend on: CPUs, load, versions, commit, date."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        available = os.cpu_count() or 0
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = ""
+    versions = {}
+    for package in ("django", "gunicorn", "django-ninja"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "nproc": available,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "packages": versions,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "commit": commit,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def sqlite_count(db_path: Path, sql: str, params: tuple[Any, ...] = ()) -> int:
+    """One integer from a read-only connection (the server may be writing: WAL allows it)."""
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)) as db:
+        return int(db.execute(sql, params).fetchone()[0])
+
+
+def wait_until_stable(read: Callable[[], int], *, quiet_s: float = 1.5, limit_s: float = 30) -> int:
+    """Poll ``read()`` until it stops changing for ``quiet_s`` (requests still in the server finish)."""
+    value = read()
+    changed = time.monotonic()
+    deadline = changed + limit_s
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        current = read()
+        if current != value:
+            value, changed = current, time.monotonic()
+        elif time.monotonic() - changed >= quiet_s:
+            break
+    return value

@@ -7,8 +7,10 @@ Only loopback URLs are ever loaded (the caller builds them from 127.0.0.1).
 from __future__ import annotations
 
 import http.client
+import json
 import math
 import multiprocessing
+import random
 import re
 import shutil
 import signal
@@ -235,4 +237,226 @@ def run_python(url: str, *, duration: float, threads: int, connections: int) -> 
         p99_ms=round(percentile(latencies, 0.99), 3),
         non_2xx=sum(o["non_2xx"] for o in outcomes),
         socket_errors={"socket": socket_failures} if socket_failures else {},
+    )
+
+
+# --- Scripted wrk runs (bench/lua/requests.lua) and a closed-loop client ------------------
+# Added for open311.py and load.py; the functions above keep their behaviour.
+
+WRK_JSON_PREFIX = "WRK_JSON "
+
+
+@dataclass
+class ScriptedResult:
+    """A wrk run driven by ``bench/lua/requests.lua``: wrk's report plus what the script counted."""
+
+    load: LoadResult
+    statuses: dict[int, int]
+    ids: list[str]
+    quantiles_ms: list[float]  # 1000 latency quantiles (0.1 %, 0.2 %, … 100 %)
+    max_ms: float
+
+    def count(self, low: int, high: int) -> int:
+        """Answers whose status is in [low, high)."""
+        return sum(n for status, n in self.statuses.items() if low <= status < high)
+
+    @property
+    def classes(self) -> dict[str, int]:
+        return {
+            "2xx": self.count(200, 300),
+            "3xx": self.count(300, 400),
+            "4xx": self.count(400, 500),
+            "5xx": self.count(500, 600),
+        }
+
+    def percentile_ms(self, fraction: float) -> float:
+        return quantile_of(self.quantiles_ms, fraction)
+
+
+def quantile_of(quantiles: list[float], fraction: float) -> float:
+    """Read a percentile off a list of evenly spaced quantiles (nearest rank)."""
+    if not quantiles:
+        return 0.0
+    rank = min(len(quantiles), max(1, math.ceil(fraction * len(quantiles))))
+    return quantiles[rank - 1]
+
+
+def merge_quantiles(parts: list[tuple[int, list[float]]], fraction: float) -> float:
+    """A percentile of several runs together, from each run's (request count, quantiles).
+
+    Each quantile stands for an equal share of its run's requests; the merged distribution
+    weighs them by the runs' sizes. Exact to the quantiles' resolution (0.1 % with 1000).
+    """
+    weighted = sorted(
+        (value, count / len(quantiles))
+        for count, quantiles in parts
+        if count and quantiles
+        for value in quantiles
+    )
+    total = sum(weight for _, weight in weighted)
+    if not total:
+        return 0.0
+    running = 0.0
+    for value, weight in weighted:
+        running += weight
+        if running >= fraction * total - 1e-9:
+            return value
+    return weighted[-1][0]
+
+
+def run_wrk_script(
+    path: str,
+    url: str,
+    *,
+    script: str,
+    script_args: list[str],
+    duration: float,
+    threads: int,
+    connections: int,
+) -> ScriptedResult:
+    """``wrk -s script url -- script_args``; reads wrk's report and the script's JSON line."""
+    seconds = max(1, math.ceil(duration))
+    command = [
+        path,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "--latency",
+        "-s",
+        script,
+        url,
+        "--",
+        *script_args,
+    ]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise LoadError(f"wrk did not finish within {seconds + 60} s") from exc
+    if completed.returncode != 0:
+        raise LoadError(f"wrk exited with {completed.returncode}:\n{completed.stderr}")
+    report_lines = [line for line in completed.stdout.splitlines() if not line.startswith(WRK_JSON_PREFIX)]
+    data_lines = [line for line in completed.stdout.splitlines() if line.startswith(WRK_JSON_PREFIX)]
+    if not data_lines:
+        raise LoadError(f"the wrk script printed no result:\n{completed.stdout}\n{completed.stderr}")
+    data = json.loads(data_lines[-1][len(WRK_JSON_PREFIX) :])
+    load = parse_wrk("\n".join(report_lines))
+    latency = data["latency_us"]
+    return ScriptedResult(
+        load=load,
+        statuses={int(k): int(v) for k, v in data["statuses"].items()},
+        ids=[str(x) for x in data["ids"]],
+        quantiles_ms=[round(float(x) / 1000.0, 3) for x in latency["quantiles"]],
+        max_ms=round(float(latency["max"]) / 1000.0, 3),
+    )
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request of a closed-loop mix: its kind (for per-kind latency) and its path."""
+
+    kind: str
+    path: str
+
+
+@dataclass
+class ClosedLoopResult:
+    duration_s: float
+    latencies_ms: dict[str, list[float]]  # per kind, sorted
+    statuses: dict[int, int]
+    socket_errors: int
+
+    @property
+    def requests(self) -> int:
+        return sum(len(x) for x in self.latencies_ms.values())
+
+    def summary(self, kind: str | None = None) -> dict[str, Any]:
+        values = (
+            sorted(x for v in self.latencies_ms.values() for x in v)
+            if kind is None
+            else self.latencies_ms.get(kind, [])
+        )
+        return {
+            "requests": len(values),
+            "requests_per_s": round(len(values) / self.duration_s, 1) if self.duration_s else 0.0,
+            "p50_ms": round(percentile(values, 0.50), 3),
+            "p95_ms": round(percentile(values, 0.95), 3),
+            "p99_ms": round(percentile(values, 0.99), 3),
+            "max_ms": round(values[-1], 3) if values else 0.0,
+        }
+
+
+def _closed_loop_client(
+    host: str,
+    port: int,
+    probes: list[Probe],
+    deadline: float,
+    seed: int,
+    latencies: dict[str, list[float]],
+    statuses: dict[int, int],
+    failures: list[int],
+) -> None:
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    try:
+        while time.perf_counter() < deadline:
+            probe = probes[rng.randrange(len(probes))]
+            started = time.perf_counter()
+            try:
+                conn.request("GET", probe.path, headers={"Connection": "keep-alive"})
+                response = conn.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException):
+                failures[0] += 1
+                conn.close()
+                continue
+            latencies.setdefault(probe.kind, []).append((time.perf_counter() - started) * 1000.0)
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+            if response.will_close:
+                conn.close()
+    finally:
+        conn.close()
+
+
+def run_closed_loop(
+    host: str, port: int, probes: list[Probe], *, duration: float, clients: int, seed: int = 1
+) -> ClosedLoopResult:
+    """``clients`` threads, each sending a random probe and waiting for its answer before the next.
+
+    Meant for latency at modest concurrency (no queue builds up in the server when
+    ``clients`` ≤ its workers), with the latency of each kind of request kept apart.
+    """
+    deadline = time.perf_counter() + duration
+    per_client: list[tuple[dict[str, list[float]], dict[int, int], list[int]]] = [
+        ({}, {}, [0]) for _ in range(clients)
+    ]
+    threads = [
+        threading.Thread(
+            target=_closed_loop_client,
+            args=(host, port, probes, deadline, seed * 1000 + i, *per_client[i]),
+            daemon=True,
+        )
+        for i in range(clients)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration + 60)
+    elapsed = time.perf_counter() - started
+    latencies: dict[str, list[float]] = {}
+    statuses: dict[int, int] = {}
+    failures = 0
+    for client_latencies, client_statuses, client_failures in per_client:
+        for kind, values in client_latencies.items():
+            latencies.setdefault(kind, []).extend(values)
+        for status, n in client_statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        failures += client_failures[0]
+    return ClosedLoopResult(
+        duration_s=round(elapsed, 2),
+        latencies_ms={kind: sorted(values) for kind, values in latencies.items()},
+        statuses=statuses,
+        socket_errors=failures,
     )

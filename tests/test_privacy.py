@@ -25,10 +25,11 @@ from django.test import Client
 from territoire.api.api import api
 from territoire.demo.context import DEMO_SIREN
 from territoire.indicators.models import IndicatorDefinition
+from territoire.participation.models import Consultation, Envelope, ParticipatoryBudget
 from territoire.roadmap.models import Project
 from territoire.territory.models import Commune
 
-MAX_URLS = 400
+MAX_URLS = 900
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # 01 23 45 67 89, 01.23.45.67.89, 0123456789, +33 1 23 45 67 89, +33123456789
 # (one separator used throughout; not inside a longer token such as a UUID or a decimal).
@@ -94,7 +95,10 @@ def api_paths() -> list[str]:
     values = {
         "siren": [DEMO_SIREN],
         "insee_code": list(Commune.objects.values_list("insee_code", flat=True)),
-        "code": list(IndicatorDefinition.objects.values_list("code", flat=True)),
+        "code": list(IndicatorDefinition.objects.values_list("code", flat=True))
+        + sorted(set(Envelope.objects.values_list("code", flat=True))),
+        "budget_id": [str(b.public_id) for b in ParticipatoryBudget.objects.all()],
+        "consultation_id": [str(c.public_id) for c in Consultation.objects.all()],
     }
     paths: list[str] = []
     for template, operations in api.get_openapi_schema()["paths"].items():
@@ -133,6 +137,12 @@ def test_no_personal_data_of_the_demo_in_public_pages_exports_and_api() -> None:
     client = Client()
     queue: deque[str] = deque(["/", "/en/"])
     queue.extend(api_paths())
+    # The Open311 server's public reads, in both formats.
+    queue.extend(
+        f"/open311/v2/{name}.{fmt}"
+        for name in ("discovery", "services", "requests")
+        for fmt in ("json", "xml")
+    )
     seen: set[str] = set(queue)
     crawled: dict[str, int] = {}
     problems: list[str] = []
@@ -164,6 +174,9 @@ def test_no_personal_data_of_the_demo_in_public_pages_exports_and_api() -> None:
     assert any(p.startswith("/en/t/") for p in ok)
     assert any(p.startswith("/t/") and p.endswith("/projets/") for p in ok)
     assert any(p.startswith("/api/v1/measurements") for p in ok)
+    assert "/open311/v2/requests.xml" in ok
+    assert any("/signalements/" in p for p in ok)
+    assert any("/participer/" in p and "/resultats/" in p for p in ok)
     assert len(ok) >= 50, sorted(crawled.items())
     print(f"privacy crawl: {len(crawled)} URLs, {len(ok)} answered 200, {len(queue)} left unvisited")
 
