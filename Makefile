@@ -49,11 +49,13 @@ lint: install-test
 types: install-test
 	$(BIN)/mypy
 
+# Two workers (pytest-xdist): the machines have two cores. The PostgreSQL pass runs the
+# tests that touch the database; pure ones (parsers, rules, solvers) ran in the SQLite pass.
 unit: install-test
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -n 2 -m "not browser"
 
 postgres: install-test
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n 2 -m "not browser" --db-only
 
 browser: install-test
 	$(BIN)/pytest -q -m browser

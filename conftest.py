@@ -14,6 +14,31 @@ from territoire.api.models import ApiToken
 from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db-only",
+        action="store_true",
+        help="run only the tests that use the database (the PostgreSQL pass of `make test`: "
+        "pure tests — parsers, rules, solvers — already ran in the SQLite pass)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--db-only"):
+        return
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        uses_db = bool(names & DATABASE_FIXTURES) or item.get_closest_marker("django_db") is not None
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:

@@ -66,10 +66,11 @@ class Command(BaseCommand):
                 step = time.monotonic()
                 summary = import_module(name).populate(ctx)
                 self.stdout.write(f"  [{config.label}] {summary} ({time.monotonic() - step:.1f} s)")
-            # The modules' own indicators over the last year of their demo activity.
+            # The modules' own indicators over the last year of their demo activity (the
+            # last quarter at benchmark scale: the work grows with scopes × periods).
             computed = compute_all(
                 today=ctx.today,
-                periods=min(ctx.months, 12),
+                periods=min(ctx.months, 12 if ctx.communes <= 10 else 3),
                 organisations=[ctx.organisation] if ctx.organisation else None,
             )
             self.stdout.write(
