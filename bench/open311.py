@@ -948,6 +948,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.skip_setup and DB_PATH.exists() and key_file.exists():
             log(f"reusing {DB_PATH.relative_to(REPO)}")
             setup["reused_database"] = True
+            # The code may have moved on since the database was built (new indexes, say).
+            setup["migrate_s"] = round(
+                run_step(
+                    "migrate",
+                    [str(BIN / "territoire"), "migrate", "--verbosity", "0"],
+                    env,
+                    REPO,
+                    timeout=1800,
+                ),
+                1,
+            )
             api_key = key_file.read_text().strip()
         else:
             setup.update(build_demo(env, DB_PATH, communes=args.communes, months=args.months, seed=args.seed))

@@ -1,29 +1,37 @@
-"""Where a point falls: the commune and zone containing it (point-in-polygon with shapely).
+"""Where a point falls, and the territory as the intake sees it, cached per process.
 
 The territory's outline is the union of its communes' zones: a point in none of them is
-outside the territory. Prepared geometries are kept per process and rebuilt when a zone
-changes (its ``updated_at``), so a lookup costs one small query.
+outside the territory. Point-in-polygon uses shapely prepared geometries behind an STRtree.
+
+``territory()`` returns a read-only snapshot of the organisations, communes (with their
+organisation attached), zones (prepared geometries) and the active service categories
+(with their attributes) and each organisation's initial status, rebuilt when any of them
+changes. Whether something changed is
+one small query (``_fingerprint``: count, largest id and latest ``updated_at`` of each
+table, the attributes' and statuses' count and largest id, which status is initial), so an Open311 POST or a listing costs
+one query for all of this instead of loading every commune and zone. A rolled-back test
+transaction cannot make a stale snapshot look current: recreated rows have new ids or
+timestamps. Saving or deleting any of these models also clears the snapshot of the
+process at once (signals connected below).
+
+The snapshot's model instances are shared between requests: read them, never save them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
-from shapely.geometry import Point, shape
+import shapely
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from shapely.geometry import shape
 from shapely.prepared import PreparedGeometry, prep
+from shapely.strtree import STRtree
 
-from territoire.territory.models import Commune, Zone
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    updated_at: datetime
-    bounds: tuple[float, float, float, float]
-    geometry: PreparedGeometry
+from territoire.territory.models import Commune, Organisation, Zone
 
 
 @dataclass(frozen=True)
@@ -32,48 +40,143 @@ class Location:
     zone_id: int
 
 
-_cache: dict[int, _Prepared] = {}
+@dataclass
+class Territory:
+    """A snapshot of what intake and listing look up on every request."""
+
+    key: tuple[Any, ...]
+    organisations: dict[int, Organisation] = field(default_factory=dict)
+    organisations_by_siren: dict[str, Organisation] = field(default_factory=dict)
+    organisations_by_slug: dict[str, Organisation] = field(default_factory=dict)
+    communes: dict[int, Commune] = field(default_factory=dict)
+    communes_by_insee: dict[str, Commune] = field(default_factory=dict)
+    zones: dict[int, Zone] = field(default_factory=dict)
+    # Zones with a valid geometry, in (commune, id) order; the STRtree indexes this list.
+    zone_order: list[tuple[int, int]] = field(default_factory=list)  # (zone id, commune id)
+    prepared: list[PreparedGeometry] = field(default_factory=list)
+    tree: STRtree | None = None
+    # Active categories by (organisation id, service code), attributes prefetched.
+    categories: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # The initial status of each organisation (a ReportStatus).
+    initial_statuses: dict[int, Any] = field(default_factory=dict)
+
+    def communes_of(self, organisation_id: int) -> list[Commune]:
+        return [c for c in self.communes.values() if c.organisation_id == organisation_id]
+
+    def locate(self, lat: float, lon: float, commune_ids: set[int] | None = None) -> Location | None:
+        """The first zone (in commune, id order) covering the point, among ``commune_ids``."""
+        if self.tree is None:
+            return None
+        point = shapely.Point(lon, lat)
+        for index in sorted(int(i) for i in self.tree.query(point)):
+            zone_id, commune_id = self.zone_order[index]
+            if commune_ids is not None and commune_id not in commune_ids:
+                continue
+            if self.prepared[index].covers(point):
+                return Location(commune_id=commune_id, zone_id=zone_id)
+        return None
+
+
+_FINGERPRINT_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM {org}), (SELECT MAX(id) FROM {org}), (SELECT MAX(updated_at) FROM {org}),
+  (SELECT COUNT(*) FROM {com}), (SELECT MAX(id) FROM {com}), (SELECT MAX(updated_at) FROM {com}),
+  (SELECT COUNT(*) FROM {zone}), (SELECT MAX(id) FROM {zone}), (SELECT MAX(updated_at) FROM {zone}),
+  (SELECT COUNT(*) FROM {cat}), (SELECT MAX(id) FROM {cat}), (SELECT MAX(updated_at) FROM {cat}),
+  (SELECT COUNT(*) FROM {attr}), (SELECT MAX(id) FROM {attr}),
+  (SELECT COUNT(*) FROM {status}), (SELECT MAX(id) FROM {status}),
+  (SELECT SUM(id) FROM {status} WHERE is_initial = {true})
+"""
+
+_snapshot: Territory | None = None
 _lock = threading.Lock()
 
 
-def _prepared(rows: Iterable[tuple[int, datetime]]) -> dict[int, _Prepared]:
-    rows = list(rows)
-    stale = [
-        zone_id for zone_id, updated in rows if zone_id not in _cache or _cache[zone_id].updated_at != updated
-    ]
-    if stale:
-        fresh: dict[int, _Prepared] = {}
-        for zone_id, updated, geometry in Zone.objects.filter(pk__in=stale).values_list(
-            "id", "updated_at", "geometry"
-        ):
-            try:
-                geom: Any = shape(geometry)
-            except Exception:  # noqa: S112  (a zone saved without validation: skip it)
-                continue
-            fresh[zone_id] = _Prepared(updated, tuple(geom.bounds), prep(geom))
-        with _lock:
-            _cache.update(fresh)
-    return {zone_id: _cache[zone_id] for zone_id, _ in rows if zone_id in _cache}
+def _fingerprint() -> tuple[Any, ...]:
+    from territoire.reports.models import ReportStatus, ServiceAttribute, ServiceCategory
+
+    sql = _FINGERPRINT_SQL.format(
+        status=ReportStatus._meta.db_table,
+        true="TRUE" if connection.vendor == "postgresql" else "1",
+        org=Organisation._meta.db_table,
+        com=Commune._meta.db_table,
+        zone=Zone._meta.db_table,
+        cat=ServiceCategory._meta.db_table,
+        attr=ServiceAttribute._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)  # table names only, no parameter
+        row = cursor.fetchone()
+    return (connection.alias, *[str(v) for v in row or ()])
 
 
-def locate(lat: float, lon: float, communes: Iterable[Commune] | None = None) -> Location | None:
-    """The zone (and its commune) containing the point, among ``communes`` (default: all)."""
-    zones = Zone.objects.all()
-    if communes is not None:
-        zones = zones.filter(commune__in=[c.pk for c in communes])
-    rows = list(zones.order_by("commune_id", "id").values_list("id", "updated_at", "commune_id"))
-    prepared = _prepared((zone_id, updated) for zone_id, updated, _ in rows)
-    point = Point(lon, lat)
-    for zone_id, _updated, commune_id in rows:
-        entry = prepared.get(zone_id)
-        if entry is None:
+def _build(key: tuple[Any, ...]) -> Territory:
+    from django.db.models import Prefetch
+
+    from territoire.reports.models import ReportStatus, ServiceAttribute, ServiceCategory
+
+    snap = Territory(key=key)
+    for status in ReportStatus.objects.filter(is_initial=True):
+        snap.initial_statuses[status.organisation_id] = status
+    for organisation in Organisation.objects.all():
+        snap.organisations[organisation.pk] = organisation
+        snap.organisations_by_siren[organisation.siren] = organisation
+        snap.organisations_by_slug[organisation.slug] = organisation
+    for commune in Commune.objects.all():
+        if commune.organisation_id is not None:
+            commune.organisation = snap.organisations.get(commune.organisation_id)
+        snap.communes[commune.pk] = commune
+        snap.communes_by_insee[commune.insee_code] = commune
+    geometries = []
+    for zone in Zone.objects.order_by("commune_id", "id"):
+        zone.commune = snap.communes[zone.commune_id]
+        snap.zones[zone.pk] = zone
+        try:
+            geometry: Any = shape(zone.geometry)
+        except Exception:  # noqa: S112  (a zone saved without validation: not locatable)
             continue
-        min_x, min_y, max_x, max_y = entry.bounds
-        if min_x <= lon <= max_x and min_y <= lat <= max_y and entry.geometry.covers(point):
-            return Location(commune_id=commune_id, zone_id=zone_id)
-    return None
+        if geometry.is_empty:
+            continue
+        snap.zone_order.append((zone.pk, zone.commune_id))
+        snap.prepared.append(prep(geometry))
+        geometries.append(geometry)
+    if geometries:
+        snap.tree = STRtree(geometries)
+    for category in ServiceCategory.objects.filter(active=True).prefetch_related(
+        Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "code"))
+    ):
+        snap.categories[(category.organisation_id, category.service_code)] = category
+    return snap
 
 
-def clear_cache() -> None:
+def territory() -> Territory:
+    """The current snapshot (one query when nothing changed)."""
+    global _snapshot
+    key = _fingerprint()
+    current = _snapshot
+    if current is not None and current.key == key:
+        return current
+    fresh = _build(key)
     with _lock:
-        _cache.clear()
+        _snapshot = fresh
+    return fresh
+
+
+def locate(lat: float, lon: float, communes: Iterable[Commune | int] | None = None) -> Location | None:
+    """The zone (and its commune) containing the point, among ``communes`` (default: all)."""
+    ids = None if communes is None else {c if isinstance(c, int) else c.pk for c in communes}
+    return territory().locate(lat, lon, ids)
+
+
+def clear_cache(*args: Any, **kwargs: Any) -> None:
+    global _snapshot
+    with _lock:
+        _snapshot = None
+
+
+for _model in ("territory.Organisation", "territory.Commune", "territory.Zone"):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.save.{_model}")
+    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.delete.{_model}")
+for _model in ("reports.ServiceCategory", "reports.ServiceAttribute", "reports.ReportStatus"):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.save.{_model}")
+    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.delete.{_model}")

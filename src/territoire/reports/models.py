@@ -390,30 +390,44 @@ class Report(TimeStampedModel):
         ordering = ["-requested_at", "-id"]
         indexes = [
             # The public listing (Open311 GET requests, public pages): hidden reports are
-            # never listed, so the indexes cover visible rows only.
+            # never listed, so the indexes cover visible rows only. Ascending on
+            # (…, requested_at, id): read backwards, each one delivers rows in the listing's
+            # order (newest first, then highest id) for its equality filters plus a date
+            # range, so a page is a LIMIT over the index, never a sort, on SQLite and
+            # PostgreSQL alike and without planner statistics. The status filter must be
+            # written ``is_open__in=[…]`` (an equality SQLite matches to the index column;
+            # ``is_open=True`` compiles to a bare column test that it does not).
             models.Index(
-                fields=["organisation", "-requested_at"], condition=Q(hidden=False), name="reports_org_date"
-            ),
-            models.Index(
-                fields=["organisation", "is_open", "-requested_at"],
+                fields=["organisation", "requested_at", "id"],
                 condition=Q(hidden=False),
-                name="reports_org_state_date",
+                name="reports_pub_org",
             ),
             models.Index(
-                fields=["commune", "-requested_at"], condition=Q(hidden=False), name="reports_com_date"
-            ),
-            models.Index(
-                fields=["commune", "is_open", "-requested_at"],
+                fields=["organisation", "is_open", "requested_at", "id"],
                 condition=Q(hidden=False),
-                name="reports_com_state_date",
+                name="reports_pub_org_state",
             ),
             models.Index(
-                fields=["category", "-requested_at"], condition=Q(hidden=False), name="reports_cat_date"
+                fields=["commune", "requested_at", "id"], condition=Q(hidden=False), name="reports_pub_com"
             ),
             models.Index(
-                fields=["category", "is_open", "-requested_at"],
+                fields=["commune", "is_open", "requested_at", "id"],
                 condition=Q(hidden=False),
-                name="reports_cat_state_date",
+                name="reports_pub_com_state",
+            ),
+            models.Index(
+                fields=["category", "requested_at", "id"], condition=Q(hidden=False), name="reports_pub_cat"
+            ),
+            models.Index(
+                fields=["category", "is_open", "requested_at", "id"],
+                condition=Q(hidden=False),
+                name="reports_pub_cat_state",
+            ),
+            # A commune and a category: few rows per date window, the status is a residual test.
+            models.Index(
+                fields=["commune", "category", "requested_at", "id"],
+                condition=Q(hidden=False),
+                name="reports_pub_com_cat",
             ),
             # Triage queues and duplicate detection.
             models.Index(fields=["commune", "status"], name="reports_com_status"),
@@ -541,6 +555,9 @@ class Support(models.Model):
         Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="supports"
     )
     fingerprint = models.CharField(max_length=64)
+    # Optional: the supporter follows the report (e-mailed on its changes). Personal data,
+    # never shown on a public page, in the API or an export.
+    email = models.EmailField(_("e-mail du soutien (suivi)"), blank=True)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:

@@ -28,7 +28,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, URLPattern, re_path, reverse
 from django.utils import timezone, translation
@@ -37,6 +38,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from territoire.core.ratelimit import client_ip
 from territoire.reports import services
+from territoire.reports.locate import territory
 from territoire.reports.models import (
     QueuedRequest,
     QueueState,
@@ -160,23 +162,27 @@ class Jurisdiction:
 
 
 def _single_organisation() -> Organisation | None:
-    orgs = list(Organisation.objects.order_by("pk")[:2])
-    if len(orgs) == 1:
-        return orgs[0]
+    snap = territory()
+    if len(snap.organisations) == 1:
+        return next(iter(snap.organisations.values()))
     code = str(settings.TERRITOIRE.get("DEFAULT_ORGANISATION", "") or "")
     if code:
-        return Organisation.objects.filter(Q(siren=code) | Q(slug=code)).first()
+        return snap.organisations_by_siren.get(code) or snap.organisations_by_slug.get(code)
     return None
 
 
 def resolve_jurisdiction(raw: str, *, required: bool = True) -> Jurisdiction | None:
-    """A commune (INSEE code) or an organisation (SIREN); the single organisation if omitted."""
+    """A commune (INSEE code) or an organisation (SIREN); the single organisation if omitted.
+
+    Looked up in the per-process territory snapshot (``locate.territory``: one query).
+    """
     raw = raw.strip()
     if raw:
-        commune = Commune.objects.select_related("organisation").filter(insee_code=raw).first()
+        snap = territory()
+        commune = snap.communes_by_insee.get(raw)
         if commune is not None and commune.organisation is not None:
             return Jurisdiction(commune.organisation, commune)
-        organisation = Organisation.objects.filter(siren=raw).first()
+        organisation = snap.organisations_by_siren.get(raw)
         if organisation is not None:
             return Jurisdiction(organisation)
         raise _error(404, f"jurisdiction_id not found: {raw[:50]}")
@@ -426,6 +432,10 @@ def token_status(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
 
 # The only columns a GET reads (values(): no model instance, no personal column).
 _LIST_COLUMNS = (
+    "id",
+    "organisation_id",
+    "commune_id",
+    "hidden",
     "public_id",
     "is_open",
     "status_notes",
@@ -446,7 +456,6 @@ _LIST_COLUMNS = (
     "lat",
     "lon",
     "media_url",
-    "photo_id",
 )
 
 
@@ -467,13 +476,52 @@ def _photo_url(request: HttpRequest, row: dict[str, Any]) -> str:
     return _absolute(request, path)
 
 
-def _rows(request: HttpRequest, queryset: QuerySet[Report]) -> list[dict[str, Any]]:
-    first_photo = (
-        ReportPhoto.objects.filter(report=OuterRef("pk"), redacted=False)
+def _first_photos(report_ids: Sequence[int]) -> dict[int, Any]:
+    """The first photo shown (not redacted, stored) of each report: one query for the page."""
+    if not report_ids:
+        return {}
+    first: dict[int, Any] = {}
+    for report_id, photo_id in (
+        ReportPhoto.objects.filter(report_id__in=list(report_ids), redacted=False)
         .exclude(file="")
-        .order_by("created_at", "id")
-    )
-    rows = queryset.annotate(photo_id=Subquery(first_photo.values("public_id")[:1])).values(*_LIST_COLUMNS)
+        .order_by("report_id", "created_at", "id")
+        .values_list("report_id", "public_id")
+    ):
+        first.setdefault(report_id, photo_id)
+    return first
+
+
+def _rows(
+    request: HttpRequest,
+    queryset: QuerySet[Report],
+    *,
+    offset: int = 0,
+    limit: int = MAX_RESULTS,
+    jurisdiction: Jurisdiction | None = None,
+) -> list[dict[str, Any]]:
+    """The rows of ``queryset`` (a small set: a page of ids, or ids looked up), newest first.
+
+    Two queries whatever the number of rows and photos: the public columns (joined with the
+    category and the commune), then the first photo of each row. ``queryset`` carries no
+    ordering: the rows are sorted here, so the planner never walks a date index to avoid a
+    sort (the caller bounds the set to 1,000 rows). Hidden rows, and rows outside
+    ``jurisdiction`` when given, are dropped here: a lookup by ``public_id`` then filters on
+    the unique index alone, which no planner (with or without statistics) can get wrong.
+    """
+    org_id = jurisdiction.organisation.pk if jurisdiction is not None else None
+    commune_id = jurisdiction.commune.pk if jurisdiction is not None and jurisdiction.commune else None
+    rows = sorted(
+        (
+            row
+            for row in queryset.order_by().values(*_LIST_COLUMNS)
+            if not row["hidden"]
+            and (org_id is None or row["organisation_id"] == org_id)
+            and (commune_id is None or row["commune_id"] == commune_id)
+        ),
+        key=lambda r: (r["requested_at"], r["id"]),
+        reverse=True,
+    )[offset : offset + limit]
+    photos = _first_photos([r["id"] for r in rows if not r["media_url"]])
     out = []
     tz = timezone.get_current_timezone()  # once: looking it up is costly at 1,000 rows
     notices: dict[int | None, str] = {}
@@ -481,6 +529,7 @@ def _rows(request: HttpRequest, queryset: QuerySet[Report]) -> list[dict[str, An
         sla_days = row["category__sla_days"]
         if sla_days not in notices:
             notices[sla_days] = _service_notice(sla_days=sla_days)
+        row["photo_id"] = photos.get(row["id"])
         media_url = row["media_url"] or (_photo_url(request, row) if row["photo_id"] else "")
         out.append(
             {
@@ -528,11 +577,36 @@ def _date(request: HttpRequest, name: str) -> datetime | None:
         raise _error(400, f"{name}: expected a W3C date-time such as 2026-04-14T06:37:38+02:00") from None
 
 
-def _base_queryset(jurisdiction: Jurisdiction) -> QuerySet[Report]:
-    qs = Report.objects.filter(hidden=False, organisation=jurisdiction.organisation)
-    if jurisdiction.commune is not None:
-        qs = qs.filter(commune=jurisdiction.commune)
-    return qs
+def _ordered_ids(queryset: QuerySet[Report], offset: int, limit: int) -> list[int]:
+    """A page of ids, newest first: a LIMIT over one of the listing indexes (see models)."""
+    return list(
+        queryset.order_by("-requested_at", "-id").values_list("id", flat=True)[offset : offset + limit]
+    )
+
+
+def _union_ids(branches: Sequence[QuerySet[Report]], offset: int, limit: int) -> list[int]:
+    """A page of ids over several categories: each branch is a LIMIT over its own index,
+    the union of at most ``len(branches) × (offset + limit)`` rows is merged by the database.
+
+    Written by hand because Django cannot slice the parts of a UNION on SQLite.
+    """
+    parts: list[str] = []
+    params: list[Any] = []
+    for index, branch in enumerate(branches):
+        sql, branch_params = (
+            branch.order_by("-requested_at", "-id")
+            .values_list("id", "requested_at")[: offset + limit]
+            .query.sql_with_params()
+        )
+        parts.append(f"SELECT * FROM ({sql}) AS b{index}")  # noqa: S608 (the ORM's own SQL)
+        params.extend(branch_params)
+    sql = (
+        f"SELECT u.id FROM ({' UNION ALL '.join(parts)}) AS u "  # noqa: S608 (the ORM's own SQL)
+        "ORDER BY u.requested_at DESC, u.id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        return [int(row[0]) for row in cursor.fetchall()]
 
 
 def _ids(raw: str) -> list[uuid.UUID]:
@@ -558,42 +632,75 @@ def _statuses(raw: str) -> bool | None:
 def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     """GET requests: filters ``service_request_id`` (overrides the others), ``service_code``,
     ``start_date``, ``end_date``, ``status``; 90 days and 1,000 requests at most by default;
-    ``page`` and ``page_size`` (common extension)."""
+    ``page`` and ``page_size`` (common extension).
+
+    A constant number of queries whatever the size of the table: the territory snapshot's
+    check, the categories of ``service_code``, a page of ids (a LIMIT over an index that
+    delivers the rows in order, see ``Report.Meta.indexes``), the rows of that page, their
+    photos.
+    """
     jurisdiction = resolve_jurisdiction(_param(request, "jurisdiction_id"))
     assert jurisdiction is not None
-    qs = _base_queryset(jurisdiction)
     page_size = _positive_int(request, "page_size", MAX_RESULTS, MAX_RESULTS)
     page = _positive_int(request, "page", 1, 10**6)
+    offset = (page - 1) * page_size
     id_filter = request.GET.get("service_request_id", "").strip()
     if id_filter:
-        qs = qs.filter(public_id__in=_ids(id_filter)[:MAX_RESULTS])
+        # By the unique index of public_id; the (≤ 1,000) rows are sorted in Python.
+        found = Report.objects.filter(public_id__in=_ids(id_filter)[:MAX_RESULTS])
+        rows = _rows(request, found, offset=offset, limit=page_size, jurisdiction=jurisdiction)
+        return render(fmt, "service_requests", "request", rows)
+    start, end = _date(request, "start_date"), _date(request, "end_date")
+    if start is not None and end is not None and end < start:
+        raise _error(400, "end_date is before start_date")
+    if start is None and end is None:
+        end = timezone.now()
+        start = end - timedelta(days=DEFAULT_SPAN_DAYS)
+    elif start is None:
+        assert end is not None
+        start = end - timedelta(days=DEFAULT_SPAN_DAYS)
+    elif end is None:
+        end = start + timedelta(days=DEFAULT_SPAN_DAYS)
+    state = _statuses(request.GET.get("status", ""))
+    visible = Report.objects.filter(hidden=False, requested_at__gte=start, requested_at__lte=end)
+    codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
+    if codes:
+        category_ids = sorted(
+            ServiceCategory.objects.filter(
+                organisation=jurisdiction.organisation, service_code__in=codes[:100]
+            ).values_list("pk", flat=True)
+        )
+        branches = []
+        for category_id in category_ids:
+            if jurisdiction.commune is not None:
+                # (commune, category, date) index; the status is a residual test, written as
+                # a bare column (is_open=…) so that SQLite keeps to that index.
+                branch = visible.filter(commune=jurisdiction.commune, category_id=category_id)
+                if state is not None:
+                    branch = branch.filter(is_open=state)
+            else:
+                # The category belongs to the organisation: (category[, is_open], date) index.
+                branch = visible.filter(category_id=category_id)
+                if state is not None:
+                    branch = branch.filter(is_open__in=[state])
+            branches.append(branch)
+        if not branches:
+            page_ids: list[int] = []
+        elif len(branches) == 1:
+            page_ids = _ordered_ids(branches[0], offset, page_size)
+        else:
+            page_ids = _union_ids(branches, offset, page_size)
     else:
-        start, end = _date(request, "start_date"), _date(request, "end_date")
-        if start is not None and end is not None and end < start:
-            raise _error(400, "end_date is before start_date")
-        if start is None and end is None:
-            end = timezone.now()
-            start = end - timedelta(days=DEFAULT_SPAN_DAYS)
-        elif start is None:
-            assert end is not None
-            start = end - timedelta(days=DEFAULT_SPAN_DAYS)
-        elif end is None:
-            end = start + timedelta(days=DEFAULT_SPAN_DAYS)
-        qs = qs.filter(requested_at__gte=start, requested_at__lte=end)
-        codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
-        if codes:
-            # By id (one small query): the listing then uses the (category, date) indexes.
-            category_ids = list(
-                ServiceCategory.objects.filter(
-                    organisation=jurisdiction.organisation, service_code__in=codes[:100]
-                ).values_list("pk", flat=True)
-            )
-            qs = qs.filter(category_id__in=category_ids)
-        state = _statuses(request.GET.get("status", ""))
+        if jurisdiction.commune is not None:
+            scoped = visible.filter(commune=jurisdiction.commune)
+        else:
+            scoped = visible.filter(organisation=jurisdiction.organisation)
         if state is not None:
-            qs = qs.filter(is_open=state)
-    qs = qs.order_by("-requested_at", "-id")[(page - 1) * page_size : page * page_size]
-    return render(fmt, "service_requests", "request", _rows(request, qs))
+            # IN (…) rather than a bare boolean: SQLite matches it to the index's is_open column.
+            scoped = scoped.filter(is_open__in=[state])
+        page_ids = _ordered_ids(scoped, offset, page_size)
+    rows = _rows(request, Report.objects.filter(pk__in=page_ids)) if page_ids else []
+    return render(fmt, "service_requests", "request", rows)
 
 
 @require_GET
@@ -604,10 +711,8 @@ def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpRespo
     ids = _ids(request_id)
     if len(ids) != 1:
         raise _error(404, "service_request_id not found")
-    qs = Report.objects.filter(hidden=False, public_id=ids[0])
-    if jurisdiction is not None and request.GET.get("jurisdiction_id"):
-        qs = _base_queryset(jurisdiction).filter(public_id=ids[0])
-    rows = _rows(request, qs)
+    scoped = jurisdiction if jurisdiction is not None and request.GET.get("jurisdiction_id") else None
+    rows = _rows(request, Report.objects.filter(public_id=ids[0]), jurisdiction=scoped)
     if not rows:
         raise _error(404, f"service_request_id not found: {request_id[:64]}")
     return render(fmt, "service_requests", "request", rows)

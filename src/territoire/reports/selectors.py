@@ -109,8 +109,13 @@ def public_reports(
     start: datetime | None = None,
     end: datetime | None = None,
     zone_id: int | None = None,
+    status_code: str | None = None,
 ) -> QuerySet[Report]:
-    """Visible reports, newest first, loading public columns only (related rows joined)."""
+    """Visible reports, newest first, loading public columns only (related rows joined).
+
+    ``status_code`` is the code of one of the organisation's configurable statuses
+    (``nouveau``, ``resolu``…); an unknown code matches nothing.
+    """
     qs = Report.objects.filter(hidden=False)
     if organisation is not None:
         qs = qs.filter(organisation_id=organisation if isinstance(organisation, int) else organisation.pk)
@@ -121,13 +126,17 @@ def public_reports(
     if service_codes:
         qs = qs.filter(category__service_code__in=list(service_codes))
     if is_open is not None:
-        qs = qs.filter(is_open=is_open)
+        # IN (…): SQLite matches it to the is_open column of the listing indexes (a bare
+        # boolean test it does not).
+        qs = qs.filter(is_open__in=[is_open])
     if start is not None:
         qs = qs.filter(requested_at__gte=start)
     if end is not None:
         qs = qs.filter(requested_at__lte=end)
     if zone_id is not None:
         qs = qs.filter(zone_id=zone_id)
+    if status_code:
+        qs = qs.filter(status__code=status_code)
     return (
         qs.only(*PUBLIC_FIELDS)
         .select_related("category", "status", "commune", "zone")

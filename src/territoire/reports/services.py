@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from territoire.core import audit
 from territoire.core.cache import bump_data_version
 from territoire.reports import permissions
-from territoire.reports.locate import locate
+from territoire.reports.locate import Territory, territory
 from territoire.reports.models import (
     DEFAULT_STATUSES,
     DESCRIPTION_MAX_LENGTH,
@@ -160,8 +160,14 @@ def on_organisation_created(sender: Any, organisation: Organisation, **kwargs: A
 
 
 def initial_status(organisation: Organisation | int) -> ReportStatus:
+    """The organisation's initial status (from the territory snapshot; created if missing).
+
+    The instance may be shared between requests: read it, never change it.
+    """
     org_id = organisation if isinstance(organisation, int) else organisation.pk
-    status = ReportStatus.objects.filter(organisation_id=org_id, is_initial=True).first()
+    status: ReportStatus | None = territory().initial_statuses.get(org_id)
+    if status is None:
+        status = ReportStatus.objects.filter(organisation_id=org_id, is_initial=True).first()
     if status is None:
         org = organisation if isinstance(organisation, Organisation) else Organisation.objects.get(pk=org_id)
         ensure_default_statuses(org)
@@ -365,6 +371,8 @@ class CleanSubmission:
     phone: str = ""
     device_id: str = ""
     account_id: str = ""
+    # The organisation's initial status, when validation found it in the territory snapshot.
+    status: ReportStatus | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -473,13 +481,24 @@ def _resolve_commune(
     lat: float | None,
     lon: float | None,
     errors: list[FieldError],
+    zone: Zone | int | str | None = None,
+    snap: Territory | None = None,
 ) -> tuple[Commune | None, Zone | None]:
-    communes = Commune.objects.filter(organisation__isnull=False).select_related("organisation")
-    if organisation is not None:
-        communes = communes.filter(organisation=organisation)
+    """The commune (and zone) of a submission, from the per-process territory snapshot.
+
+    A point is located by point-in-polygon; without coordinates, ``zone`` (a zone of the
+    chosen commune) keeps the district of an address-only report.
+    """
+    snap = snap or territory()
+    org_id = organisation.pk if organisation is not None else None
+
+    def in_scope(commune: Commune) -> bool:
+        return commune.organisation_id is not None and (org_id is None or commune.organisation_id == org_id)
+
     chosen: Commune | None = None
     if jurisdiction_id:
-        chosen = communes.filter(insee_code=jurisdiction_id).first()
+        found = snap.communes_by_insee.get(jurisdiction_id)
+        chosen = found if found is not None and in_scope(found) else None
         if chosen is None:
             errors.append(
                 FieldError(
@@ -488,8 +507,14 @@ def _resolve_commune(
             )
             return None, None
     if lat is not None and lon is not None:
-        found = locate(lat, lon, [chosen] if chosen else communes)
-        if found is None:
+        if chosen is not None:
+            scope: set[int] | None = {chosen.pk}
+        elif org_id is not None:
+            scope = {c.pk for c in snap.communes_of(org_id)}
+        else:
+            scope = {pk for pk, c in snap.communes.items() if c.organisation_id is not None}
+        location = snap.locate(lat, lon, scope)
+        if location is None:
             errors.append(
                 FieldError(
                     "lat",
@@ -497,20 +522,34 @@ def _resolve_commune(
                 )
             )
             return None, None
-        zone = Zone.objects.select_related("commune__organisation").get(pk=found.zone_id)
-        return zone.commune, zone
-    if chosen is not None:
-        return chosen, None
-    only = list(communes[:2])
-    if len(only) == 1:
-        return only[0], None
-    errors.append(
-        FieldError(
-            "jurisdiction_id",
-            _("Sans coordonnées, précisez la commune (jurisdiction_id : son code INSEE)."),
+        return snap.communes[location.commune_id], snap.zones[location.zone_id]
+    if chosen is None:
+        candidates = [c for c in snap.communes.values() if in_scope(c)]
+        if len(candidates) == 1:
+            chosen = candidates[0]
+    if chosen is None:
+        errors.append(
+            FieldError(
+                "jurisdiction_id",
+                _("Sans coordonnées, précisez la commune (jurisdiction_id : son code INSEE)."),
+            )
         )
-    )
-    return None, None
+        return None, None
+    chosen_zone: Zone | None = None
+    if zone not in (None, ""):
+        zone_id: int | None
+        if isinstance(zone, Zone):
+            zone_id = zone.pk
+        else:
+            try:
+                zone_id = int(str(zone).strip())
+            except ValueError:
+                zone_id = None
+        chosen_zone = snap.zones.get(zone_id) if zone_id is not None else None
+        if chosen_zone is None or chosen_zone.commune_id != chosen.pk:
+            errors.append(FieldError("zone", _("Quartier inconnu dans cette commune.")))
+            return None, None
+    return chosen, chosen_zone
 
 
 def validate_submission(
@@ -518,6 +557,7 @@ def validate_submission(
     *,
     organisation: Organisation | None = None,
     jurisdiction_id: str = "",
+    zone: Zone | int | str | None = None,
 ) -> CleanSubmission:
     """Check a submission (Open311 field names) and return it cleaned; raise ``ReportError``.
 
@@ -526,7 +566,10 @@ def validate_submission(
     ``first_name``, ``last_name``, ``phone``, ``device_id``, ``account_id`` and
     ``attribute``: a mapping ``code → str | list[str]``. ``organisation`` restricts the
     communes considered (the web form of one organisation); ``jurisdiction_id`` is a
-    commune's INSEE code. Every problem is collected before raising.
+    commune's INSEE code. ``zone`` (a ``Zone`` or its id) is the district of a report
+    without coordinates: it must be a zone of the commune (else an error on "zone"); with
+    coordinates the zone is the one containing the point. Every problem is collected
+    before raising.
     """
     errors: list[FieldError] = []
     service_code = _text(data, "service_code")
@@ -580,25 +623,22 @@ def validate_submission(
         except DjangoValidationError:
             errors.append(FieldError("media_url", _("Lien http(s) attendu (1 000 caractères au plus).")))
 
+    snap = territory()
     commune, zone = _resolve_commune(
         organisation=organisation,
         jurisdiction_id=jurisdiction_id.strip(),
         lat=lat,
         lon=lon,
         errors=errors,
+        zone=zone,
+        snap=snap,
     )
     category: ServiceCategory | None = None
     attributes: dict[str, Any] = {}
     if not service_code:
         errors.append(FieldError("service_code", _("Choisissez une catégorie (service_code).")))
     elif commune is not None:
-        category = (
-            ServiceCategory.objects.filter(
-                organisation_id=commune.organisation_id or 0, service_code=service_code, active=True
-            )
-            .prefetch_related("attributes")
-            .first()
-        )
+        category = snap.categories.get((commune.organisation_id or 0, service_code))
         if category is None:
             errors.append(FieldError("service_code", _("Catégorie inconnue : %(c)s.") % {"c": service_code}))
     if category is not None:
@@ -638,6 +678,7 @@ def validate_submission(
         phone=texts["phone"],
         device_id=texts["device_id"],
         account_id=texts["account_id"],
+        status=snap.initial_statuses.get(commune.organisation.pk),
     )
 
 
@@ -680,7 +721,7 @@ def _store(
     requested_at: datetime | None,
     saved_files: list[Any] | None = None,
 ) -> Report:
-    status = initial_status(clean.organisation)
+    status = clean.status or initial_status(clean.organisation)
     now = requested_at or timezone.now()
     report = Report(
         organisation=clean.organisation,
@@ -764,15 +805,17 @@ def submit_report(
     actor: Any = None,
     ip_address: str | None = None,
     requested_at: datetime | None = None,
+    zone: Zone | int | str | None = None,
 ) -> Report:
     """Validate and store a resident's report (web form, Open311, staff) in one transaction.
 
     See ``validate_submission`` for ``data``. ``photo`` comes from
     ``core.uploads.sanitise_image`` (content checked, metadata stripped). Raises
     ``ReportError``; on success the report has the organisation's initial status, its
-    zone by point-in-polygon, a history event and an audit record.
+    zone by point-in-polygon (or ``zone``, checked against the commune, for a report
+    without coordinates), a history event and an audit record.
     """
-    clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id)
+    clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id, zone=zone)
     return _atomic_with_files(
         lambda saved: _store(
             clean,
@@ -805,7 +848,7 @@ def submit_open311(
     if api_key.organisation_id is not None:
         if organisation is not None and organisation.pk != api_key.organisation_id:
             raise ReportError(FieldError("api_key", _("Clé d'API non valable pour cette collectivité."), 403))
-        organisation = api_key.organisation
+        organisation = territory().organisations.get(api_key.organisation_id) or api_key.organisation
     clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id)
     if clean.category.type == ServiceType.BATCH:
         if photo is not None:
@@ -910,10 +953,26 @@ def supporter_fingerprint(identity: str) -> str:
     ).hexdigest()
 
 
-def support_report(report: Report, identity: str, *, ip_address: str | None = None) -> bool:
-    """Add a "+1" from ``identity`` (hashed); idempotent. Returns True if it was new."""
+def support_report(
+    report: Report, identity: str, *, email: str | None = None, ip_address: str | None = None
+) -> bool:
+    """Add a "+1" from ``identity`` (hashed); idempotent. Returns True if it was new.
+
+    ``email`` (optional) makes the supporter a follower of the report: they are e-mailed
+    when its status changes or the service answers, like the reporter. The address is
+    personal data: stored on the support, never shown. Giving it on a second "+1" from the
+    same supporter adds it to the existing support (the "+1" itself is not counted twice).
+    """
     if not identity.strip():
         raise ReportError(FieldError("identity", _("Soutien anonyme impossible.")))
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+            if len(email) > 254:
+                raise DjangoValidationError("too long")
+        except DjangoValidationError:
+            raise ReportError(FieldError("email", _("Adresse e-mail invalide."))) from None
     fingerprint = supporter_fingerprint(identity)
     with transaction.atomic():
         current = (
@@ -921,11 +980,15 @@ def support_report(report: Report, identity: str, *, ip_address: str | None = No
         )
         if current is None or current.hidden or not current.is_open:
             raise ReportError(FieldError("report", _("Ce signalement ne peut plus être soutenu.")))
-        if Support.objects.filter(report_id=report.pk, fingerprint=fingerprint).exists():
+        existing = Support.objects.filter(report_id=report.pk, fingerprint=fingerprint).first()
+        if existing is not None:
+            if email and existing.email != email:
+                existing.email = email
+                existing.save(update_fields=["email"])
             return False
         try:
             with transaction.atomic():
-                Support.objects.create(report_id=report.pk, fingerprint=fingerprint)
+                Support.objects.create(report_id=report.pk, fingerprint=fingerprint, email=email)
         except IntegrityError:  # the same supporter, at the same instant
             return False
         Report.objects.filter(pk=report.pk).update(supporters_count=F("supporters_count") + 1)
@@ -935,11 +998,72 @@ def support_report(report: Report, identity: str, *, ip_address: str | None = No
             actor_label="public",
             obj=report,
             organisation_id=report.organisation_id,
+            changes={"follows": bool(email)},
             ip_address=ip_address,
         )
         bump_data_version(VERSION_KEY)
     report.refresh_from_db(fields=["supporters_count"])
     return True
+
+
+def followers_of(report: Report | int) -> list[str]:
+    """The e-mail addresses of the report's followers (supporters who left one); personal data."""
+    report_id = report if isinstance(report, int) else report.pk
+    return sorted(
+        set(Support.objects.filter(report_id=report_id).exclude(email="").values_list("email", flat=True))
+    )
+
+
+def notify_followers(report_id: int, event_id: int) -> int:
+    """E-mail the followers of a report the news of ``event_id``, one message each (after commit).
+
+    Each follower gets their own message (no one sees another's address). Failures are
+    logged, never raised. Returns the number of messages sent.
+    """
+    import logging
+
+    from django.core.mail import send_mass_mail
+    from django.utils import translation
+
+    from territoire.reports import notifications
+
+    try:
+        report = Report.objects.select_related("category", "status", "commune").filter(pk=report_id).first()
+        event = (
+            ReportEvent.objects.select_related("to_status").filter(pk=event_id, report_id=report_id).first()
+        )
+        if report is None or event is None or report.hidden:
+            return 0
+        recipients = [e for e in followers_of(report_id) if e.lower() != report.email.lower()]
+        if not recipients:
+            return 0
+        with translation.override("fr"):
+            subject = _("Signalement suivi « %(category)s » : %(status)s") % {
+                "category": report.category.name,
+                "status": report.status.label,
+            }
+            lines = [
+                _("Bonjour,"),
+                "",
+                _("Le signalement « %(category)s » à %(commune)s, que vous soutenez, a évolué.")
+                % {"category": report.category.name, "commune": report.commune.name},
+                _("Statut : %(status)s") % {"status": report.status.label},
+            ]
+            if event.message and event.is_public:
+                lines += ["", _("Réponse du service :"), event.message]
+            lines += [
+                "",
+                _("Suivre le signalement : %(url)s") % {"url": notifications.public_report_url(report)},
+                "",
+                _(
+                    "Ce message est envoyé automatiquement ; vous le recevez parce que vous avez laissé votre adresse."
+                ),
+            ]
+        body = "\n".join(lines)
+        return int(send_mass_mail([(subject, body, None, [r]) for r in recipients], fail_silently=False))
+    except Exception:
+        logging.getLogger(__name__).exception("reports: notification of followers of %s failed", report_id)
+        return 0
 
 
 # --------------------------------------------------------------------------- triage
@@ -975,10 +1099,13 @@ def _status_of(organisation_id: int, status: ReportStatus | str) -> ReportStatus
 
 
 def _notify(report: Report, event: ReportEvent) -> None:
+    """After commit: e-mail the reporter (if they left an address) and the report's followers."""
     if report.email:
         from territoire.reports import notifications
 
         transaction.on_commit(lambda: notifications.notify_reporter(report.pk, event.pk))
+    if Support.objects.filter(report_id=report.pk).exclude(email="").exists():
+        transaction.on_commit(lambda: notify_followers(report.pk, event.pk))
 
 
 def _audit(action: str, report: Report, actor: Any, changes: dict[str, Any], ip_address: str | None) -> None:

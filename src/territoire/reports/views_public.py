@@ -141,16 +141,15 @@ def index(request: HttpRequest, scope_code: str) -> HttpResponse:
     statuses = selectors.statuses_of(place.organisation)
     zones = place.zones()
     filters = FilterForm(request.GET or None, categories=categories, statuses=statuses, zones=zones)
-    reports = selectors.public_reports(organisation=place.organisation, communes=place.commune_ids)
-    if filters.is_bound and filters.is_valid():
-        chosen = filters.cleaned_data
-        if chosen["category"]:
-            reports = reports.filter(category__service_code=chosen["category"])
-        if chosen["status"]:
-            reports = reports.filter(status__code=chosen["status"])
-        if chosen["zone"]:
-            reports = reports.filter(zone_id=int(chosen["zone"]))
-    elif filters.is_bound:
+    chosen = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    reports = selectors.public_reports(
+        organisation=place.organisation,
+        communes=place.commune_ids,
+        service_codes=[chosen["category"]] if chosen.get("category") else (),
+        status_code=chosen.get("status") or None,
+        zone_id=int(chosen["zone"]) if chosen.get("zone") else None,
+    )
+    if filters.is_bound and not filters.is_valid():
         reports = reports.none()
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page.object_list)
@@ -220,7 +219,10 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
         jurisdiction = place.commune.insee_code
     try:
         clean = services.validate_submission(
-            data, organisation=place.organisation, jurisdiction_id=jurisdiction
+            data,
+            organisation=place.organisation,
+            jurisdiction_id=jurisdiction,
+            zone=getattr(form, "cleaned_data", {}).get("zone") or None,
         )
     except services.ReportError as error:
         mapping = {**REPORT_FIELDS, **form.attribute_errors_mapping()}
@@ -259,6 +261,7 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
             data,
             organisation=place.organisation,
             jurisdiction_id=jurisdiction,
+            zone=form.cleaned_data.get("zone") or None,
             photo=form.photo_image,
             actor=None,
             ip_address=client_ip(request),
@@ -352,7 +355,12 @@ def support(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespo
     report = public_report(place, public_id)
     identity, new_cookie = _supporter_identity(request)
     try:
-        added = services.support_report(report, identity, ip_address=client_ip(request))
+        added = services.support_report(
+            report,
+            identity,
+            email=request.POST.get("email", "").strip() or None,
+            ip_address=client_ip(request),
+        )
     except services.ReportError as error:
         messages.error(request, " ".join(e.message for e in error.errors))
         return redirect("reports-detail", place.scope.code, report.public_id)

@@ -152,6 +152,8 @@ def test_without_javascript_the_address_and_district_locate_the_report(
     assert report.commune == territory.beta
     assert report.address_string == "3 place de l'Église"
     assert report.lat is None
+    # The district chosen in the list is kept: the report counts in its zone's statistics.
+    assert report.zone == zone
 
 
 @pytest.mark.parametrize(
@@ -308,6 +310,29 @@ def test_plus_one_counts_once_per_browser(
     report.refresh_from_db()
     assert report.supporters_count == 2
     assert client.get(url).status_code == 405
+
+
+def test_plus_one_with_an_email_follows_the_report_without_showing_it(
+    client: Client,
+    territory: Territory,
+    make_report: Callable[..., Report],
+    make_staff: Callable[..., Any],
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    report = make_report(ALPHA_SUD)
+    page = client.get(f"/t/{SIREN}/signalements/{report.public_id}/").content.decode()
+    assert 'id="support-email"' in page
+    client.post(f"/t/{SIREN}/signalements/{report.public_id}/soutenir/", {"email": "voisine@example.org"})
+    assert Support.objects.get(report=report).email == "voisine@example.org"
+    assert (
+        "voisine@example.org"
+        not in client.get(f"/t/{SIREN}/signalements/{report.public_id}/").content.decode()
+    )
+    staff = make_staff(territory.organisation)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_status(report, "resolu", actor=staff, answer="Rebouché.")
+    assert any("voisine@example.org" in message.to for message in mailoutbox)
 
 
 def test_plus_one_on_a_closed_report_is_refused_with_a_message(
