@@ -149,8 +149,10 @@ def gunicorn_server(
             stop_server(process)
 
 
-def machine_info(repo: Path) -> dict[str, Any]:
-    """What the figures depend on: CPUs, load, versions, commit, date."""
+def machine_info(
+    repo: Path, packages: tuple[str, ...] = ("django", "gunicorn", "django-ninja")
+) -> dict[str, Any]:
+    """What the figures depend on: CPUs, load, versions of ``packages``, commit, date."""
     try:
         available = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
@@ -162,7 +164,7 @@ def machine_info(repo: Path) -> dict[str, Any]:
     except (OSError, subprocess.CalledProcessError):
         commit = ""
     versions = {}
-    for package in ("django", "gunicorn", "django-ninja"):
+    for package in packages:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -11,11 +11,9 @@ target for a fixed time with ``wrk`` (or a Python fallback), and writes
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import http.client
 import json
 import os
-import platform
 import signal
 import socket
 import sqlite3
@@ -25,13 +23,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import loadgen
-from common import log, territoire_env
+from common import log, machine_info, territoire_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -241,36 +238,6 @@ def measure(args: argparse.Namespace, port: int) -> dict[str, loadgen.LoadResult
     return results
 
 
-def machine() -> dict[str, Any]:
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        available = os.cpu_count() or 0
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = ""
-    versions = {}
-    for package in ("django", "gunicorn", "django-ninja"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return {
-        "nproc": available,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "commit": commit,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
 def report(
     args: argparse.Namespace,
     results: dict[str, loadgen.LoadResult],
@@ -297,7 +264,7 @@ def report(
     ratio = targets[AIM["target"]]["ratio_to_baseline"]
     return {
         "benchmark": "dashboard",
-        "machine": machine(),
+        "machine": machine_info(REPO),
         "parameters": {
             "communes": args.communes,
             "months": args.months,

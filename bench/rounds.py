@@ -14,21 +14,17 @@ Aims (issue 3): every solve ≤ 2 s; saving against nearest neighbour ≥ 15 % o
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import inspect
 import json
 import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from common import log
+from common import log, machine_info
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -81,37 +77,6 @@ def solve(seed: int, args: argparse.Namespace, provider: StraightLineProvider) -
         else None,
         "total_minutes": round(plan.total_minutes, 1),
         "shift_minutes": shift,
-    }
-
-
-def machine(load_before: list[float]) -> dict[str, Any]:
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        available = os.cpu_count() or 0
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = ""
-    versions = {}
-    for package in ("ortools",):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return {
-        "nproc": available,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "load_average_before": load_before,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "commit": commit,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -199,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     data: dict[str, Any] = {
         "benchmark": "rounds",
-        "machine": machine(load_before),
+        "machine": {**machine_info(REPO, ("ortools",)), "load_average_before": load_before},
         "parameters": {
             "instances": args.instances,
             "seeds": f"0..{args.instances - 1}",

@@ -22,21 +22,17 @@ checking they agree (about 10 minutes on the 26 files of /work/shared/data/pabul
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from fractions import Fraction
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from common import log
+from common import log, machine_info
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -143,36 +139,6 @@ def real_files(directory: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def machine() -> dict[str, Any]:
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        available = os.cpu_count() or 0
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = ""
-    versions = {}
-    for package in ("numpy", "pabutools", "gmpy2"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
-    return {
-        "nproc": available,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "packages": versions,
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "commit": commit,
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -222,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
 
     data = {
         "benchmark": "tally",
-        "machine": {**machine(), "load_average_before": load_before},
+        "machine": {
+            **machine_info(REPO, ("numpy", "pabutools", "gmpy2")),
+            "load_average_before": load_before,
+        },
         "parameters": {
             "projects": args.projects,
             "ballot_length": "1 to 10 approvals, popularity ~ Pareto(1.5)",
