@@ -15,6 +15,7 @@ accounts middleware then protects them, as it protects ``/admin/``.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from territoire.core import audit
+from territoire.core import audit, ratelimit
 from territoire.territory import access
 from territoire.territory.models import Membership
 
@@ -110,10 +111,15 @@ def _recovery_code() -> str:
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address for the audit trail (behind a trusted proxy, the forwarded one)."""
     if request is None:
         return None
-    value = request.META.get("REMOTE_ADDR")
-    return str(value) if value else None
+    address = ratelimit.client_ip(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def audit_event(

@@ -46,8 +46,3 @@ def page(request: HttpRequest, template: str, where: Place, status: int = 200, *
 def login_redirect(request: HttpRequest, where: Place) -> HttpResponseRedirect:
     url = reverse("participation-login", args=[where.scope.code])
     return HttpResponseRedirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    value = request.META.get("REMOTE_ADDR")
-    return str(value) if value else None

@@ -15,11 +15,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from territoire.accounts.services import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, views_reads
 from territoire.participation.errors import ParticipationError
 from territoire.participation.services import participants as participant_services
-from territoire.participation.views import client_ip, login_redirect, page, place
+from territoire.participation.views import login_redirect, page, place
 
 
 def _verification_link(request: HttpRequest, scope_code: str, token: str) -> str:

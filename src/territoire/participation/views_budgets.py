@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from territoire.accounts.services import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, pabulib_io, selectors
 from territoire.participation import views_reads as reads
@@ -35,7 +36,7 @@ from territoire.participation.models import (
 )
 from territoire.participation.services import budgets as budget_services
 from territoire.participation.services import moderation as moderation_services
-from territoire.participation.views import Place, client_ip, page, place
+from territoire.participation.views import Place, page, place
 from territoire.territory.models import Zone
 
 PROPOSALS_PER_PAGE = 50

@@ -13,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from territoire.accounts.services import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, selectors
 from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import QuestionKind
 from territoire.participation.services import consultations as consultation_services
-from territoire.participation.views import Place, client_ip, page, place
+from territoire.participation.views import Place, page, place
 from territoire.participation.views_budgets import phase_label
 
 

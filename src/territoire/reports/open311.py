@@ -36,7 +36,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from territoire.core.ratelimit import client_ip
+from territoire.accounts.services import client_ip
 from territoire.reports import services
 from territoire.reports.locate import territory
 from territoire.reports.models import (

@@ -106,3 +106,18 @@ def test_lockout_after_the_limit_then_unlock_after_the_window(
         mock.patch("axes.attempts.now", return_value=later),
     ):
         assert _login(client, user.username, PASSWORD).status_code == 302
+
+
+def test_the_audited_address_is_the_clients_behind_a_trusted_proxy(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from territoire.accounts.services import client_ip
+
+    settings.TERRITOIRE = {**settings.TERRITOIRE, "TRUSTED_PROXIES": ["10.0.0.0/8"]}
+    factory = RequestFactory()
+    behind = factory.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert client_ip(behind) == "198.51.100.4"
+    direct = factory.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert client_ip(direct) == "203.0.113.9"
+    assert client_ip(factory.get("/", REMOTE_ADDR="")) is None
+    assert client_ip(None) is None
