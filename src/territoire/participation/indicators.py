@@ -11,7 +11,7 @@ import datetime as dt
 import statistics as pystats
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +24,7 @@ from territoire.participation.models import (
     Ballot,
     BallotMethod,
     Consultation,
+    Participant,
     Proposal,
     ProposalStatus,
     ReferenceAttribute,
@@ -47,13 +48,13 @@ def _organisation(scope: Scope) -> Organisation | None:
     return scope.commune.organisation if scope.commune is not None else None
 
 
-def _people(scope: Scope, period: Period) -> tuple[set[int], int]:
+def _people(scope: Scope, period: Period) -> tuple[QuerySet[Participant], int]:
     """(active participants resident in the scope, paper ballots of the scope) in the period."""
     organisation = _organisation(scope)
     if organisation is None:
-        return set(), 0
+        return Participant.objects.none(), 0
     since, until = _bounds(period)
-    ids = selectors.active_participant_ids(organisation, commune=scope.commune, since=since, until=until)
+    ids = selectors.active_participants(organisation, commune=scope.commune, since=since, until=until)
     paper = Ballot.objects.filter(
         envelope__budget__organisation=organisation,
         method=BallotMethod.PAPER,
@@ -90,7 +91,7 @@ def participation_rate(scope: Scope, period: Period) -> Decimal | None:
     else:
         organisation = _organisation(scope)
         population = organisation.population if organisation else 0
-    people = len(ids) + paper
+    people = ids.count() + paper
     if not population or (0 < people < threshold()):
         return None
     return (Decimal(people) * 100 / population).quantize(Decimal("0.01"))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -555,15 +555,20 @@ def _period_filter(prefix: str, since: dt.datetime | None, until: dt.datetime | 
     return q
 
 
-def active_participant_ids(
+def active_participants(
     organisation: Organisation,
     *,
     commune: Commune | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
-) -> set[int]:
+) -> QuerySet[Participant]:
     """Participants who responded, voted online or proposed in the organisation's
-    processes during the period (three queries)."""
+    processes during the period.
+
+    A lazy queryset (three subqueries): callers count or group it in the database, so the
+    statistics work for any number of participants (no list of ids sent back as
+    parameters, which SQLite caps at 32,766).
+    """
     responses = Response.objects.filter(consultation__organisation=organisation).filter(
         _period_filter("created_at", since, until)
     )
@@ -577,10 +582,11 @@ def active_participant_ids(
         responses = responses.filter(participant__commune=commune)
         ballots = ballots.filter(participant__commune=commune)
         proposals = proposals.filter(author__commune=commune)
-    ids = set(responses.values_list("participant_id", flat=True))
-    ids |= set(ballots.values_list("participant_id", flat=True))
-    ids |= {pid for pid in proposals.values_list("author_id", flat=True) if pid is not None}
-    return ids
+    return Participant.objects.filter(
+        Q(pk__in=responses.values("participant_id"))
+        | Q(pk__in=ballots.values("participant_id"))
+        | Q(pk__in=proposals.values("author_id"))
+    )
 
 
 @dataclass
@@ -597,7 +603,7 @@ class Analytics:
 
 
 def zone_participation_counts(
-    organisation: Organisation, participant_ids: Iterable[int]
+    organisation: Organisation, participants: QuerySet[Participant]
 ) -> tuple[dict[str, int], dict[str, int | None]]:
     """(participants per zone label, population per zone label) for the organisation's
     zones; participants without a declared zone are not counted in any zone."""
@@ -606,10 +612,12 @@ def zone_participation_counts(
         .select_related("commune")
         .order_by("commune__name", "name")
     )
-    per_zone = Counter(
-        Participant.objects.filter(pk__in=list(participant_ids), zone__isnull=False).values_list(
-            "zone_id", flat=True
-        )
+    per_zone = dict(
+        participants.filter(zone__isnull=False)
+        .order_by()
+        .values("zone_id")
+        .annotate(n=Count("pk"))
+        .values_list("zone_id", "n")
     )
     label = {z.pk: f"{z.name} ({z.commune.name})" for z in zones}
     return (
@@ -618,18 +626,22 @@ def zone_participation_counts(
     )
 
 
-def age_profile(participant_ids: Iterable[int], *, today: dt.date | None = None) -> dict[str, int]:
+def age_profile(participants: QuerySet[Participant], *, today: dt.date | None = None) -> dict[str, int]:
     """Active participants per age band (declared band, else from the birth year)."""
     from territoire.participation.models import AgeBand, age_band_for
 
     today = today or timezone.localdate()
     counts = dict.fromkeys(AgeBand.values, 0)
-    for band, year in Participant.objects.filter(pk__in=list(participant_ids)).values_list(
-        "age_band", "birth_year"
-    ):
+    rows = (
+        participants.order_by()
+        .values("age_band", "birth_year")
+        .annotate(n=Count("pk"))
+        .values_list("age_band", "birth_year", "n")
+    )
+    for band, year, n in rows:
         value = band or (age_band_for(today.year - year) if year else "")
         if value:
-            counts[value] += 1
+            counts[value] += n
     return counts
 
 
@@ -688,14 +700,14 @@ def engagement_analytics(
     from territoire.participation import statistics
 
     k = k or threshold()
-    ids = active_participant_ids(organisation, since=since, until=until)
-    per_zone, population = zone_participation_counts(organisation, ids)
+    participants = active_participants(organisation, since=since, until=until)
+    per_zone, population = zone_participation_counts(organisation, participants)
     known = {zone: n for zone, n in population.items() if n is not None}
     zones = statistics.participation_rates(per_zone, known, k=k)
-    observed = age_profile(ids)
+    observed = age_profile(participants)
     # The unknown band is a cell too: with the total published, leaving it out would let
     # a reader recover it by subtraction.
-    observed_all = {**observed, "": len(ids) - sum(observed.values())}
+    observed_all = {**observed, "": participants.count() - sum(observed.values())}
     shown_ages = suppress_series(observed_all, k=k, total_published=True)
     reference = reference_profile(organisation)
     index = statistics.representativeness_index(observed, reference) if reference else None

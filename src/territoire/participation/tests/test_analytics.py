@@ -86,3 +86,23 @@ def test_analytics_query_count_is_bounded(
     _respond(organisation, [make_participant(commune, zone=zone) for _ in range(30)])
     with django_assert_max_num_queries(12):
         selectors.engagement_analytics(organisation)
+
+
+def test_analytics_send_no_list_of_participants_back_to_the_database(
+    organisation: Organisation, commune: Commune
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    zone = make_zone(commune, "nord")
+    few = [make_participant(commune, zone=zone) for _ in range(6)]
+    _respond(organisation, few)
+    with CaptureQueriesContext(connection) as small:
+        selectors.engagement_analytics(organisation)
+    _respond(organisation, [make_participant(commune, zone=zone) for _ in range(24)], theme="Écoles")
+    with CaptureQueriesContext(connection) as large:
+        analytics = selectors.engagement_analytics(organisation)
+    # Participants are counted and grouped in the database (subqueries): the SQL does not
+    # grow with their number, so a city with 100,000 participants works on SQLite too.
+    assert [len(q["sql"]) for q in large.captured_queries] == [len(q["sql"]) for q in small.captured_queries]
+    assert analytics.participants_total == 30
