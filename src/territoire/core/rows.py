@@ -1,0 +1,141 @@
+"""Insert one new row with a statement built once: ``Model.save()`` for the hot write paths.
+
+``Model.save()`` compiles its INSERT on every call; for a model of thirty fields the
+compilation costs more than the insert itself, and an Open311 POST writes three rows
+(the report, its history event, the audit record). ``insert(instance)`` builds the
+statement once per model and database, then only converts the values (each field's own
+``pre_save`` and ``get_db_prep_save``, as ``save()`` does) and runs it.
+
+What it does not do, by design: call an overridden ``save()``, send the ``pre_save`` and
+``post_save`` signals, or update an existing row. It is for append-only rows of models
+that no signal receiver watches; the first insert of a model checks that, and refuses a
+model with receivers (other than the cache's, which ignores unpublished apps), a
+published app's model (its writes must bump the cache version) or an inherited model.
+It runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.db import connections, router
+from django.db.models import Field, Model
+from django.db.models.signals import post_save, pre_save
+
+from territoire.core.cache import PUBLISHED_APPS
+
+M = TypeVar("M", bound=Model)
+
+# The receiver of every model's post_save that bumps the published data's version.
+_CACHE_RECEIVER_MODULE = "territoire.core.signals"
+
+
+class Plan:
+    """The INSERT of one model on one database: its SQL and the fields behind each ``%s``."""
+
+    __slots__ = ("fields", "positions", "returning", "sql")
+
+    def __init__(self, sql: str, fields: list[Field[Any, Any]], returning: bool) -> None:
+        self.sql = sql
+        self.fields = fields
+        self.returning = returning
+        # A field's position among the values, by name and by column attribute (report, report_id).
+        self.positions = {name: i for i, f in enumerate(fields) for name in (f.name, f.attname)}
+
+
+_plans: dict[tuple[type[Model], str], Plan] = {}
+
+
+def _check(model: type[Model]) -> None:
+    opts = model._meta
+    if opts.app_label in PUBLISHED_APPS:
+        raise TypeError(f"{opts.label}: a published app's rows are saved with save(), which bumps the cache")
+    if opts.parents:
+        raise TypeError(f"{opts.label}: rows.insert does not handle multi-table inheritance")
+    for signal in (pre_save, post_save):
+        receivers = list(signal._live_receivers(model)[0])  # (sync, async) receivers
+        watched = [r for r in receivers if getattr(r, "__module__", "") != _CACHE_RECEIVER_MODULE]
+        if watched:
+            raise TypeError(f"{opts.label} has save signal receivers ({watched!r}): use save()")
+
+
+def plan(model: type[Model], alias: str) -> Plan:
+    """The INSERT statement of ``model`` on database ``alias`` (built and checked once)."""
+    key = (model, alias)
+    found = _plans.get(key)
+    if found is not None:
+        return found
+    _check(model)
+    connection = connections[alias]
+    opts = model._meta
+    auto = opts.auto_field
+    fields = [f for f in opts.local_concrete_fields if f is not auto and not getattr(f, "generated", False)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 (names only)
+    returning = False
+    if auto is not None and connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(auto.column)}"
+        returning = True
+    _plans[key] = Plan(sql, fields, returning)
+    return _plans[key]
+
+
+class Prepared(Generic[M]):
+    """A new row's INSERT with its values converted, ready to run (``rows.prepare``)."""
+
+    __slots__ = ("alias", "instance", "statement", "values")
+
+    def __init__(self, instance: M, alias: str, statement: Plan, values: list[Any]) -> None:
+        self.instance = instance
+        self.alias = alias
+        self.statement = statement
+        self.values = values
+
+    def set(self, name: str, value: Any) -> None:
+        """Give field ``name`` its value now (a row's id known only once another is inserted)."""
+        setattr(self.instance, name, value)
+        index = self.statement.positions[name]
+        field = self.statement.fields[index]
+        self.values[index] = field.get_db_prep_save(
+            getattr(self.instance, field.attname), connection=connections[self.alias]
+        )
+
+    def execute(self) -> M:
+        """Run the INSERT, set the instance's primary key and return the instance."""
+        instance = self.instance
+        auto = type(instance)._meta.auto_field
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.statement.sql, self.values)
+            if auto is not None:
+                row = cursor.fetchone() if self.statement.returning else None
+                setattr(instance, auto.attname, row[0] if row else cursor.lastrowid)
+        instance._state.adding = False
+        instance._state.db = self.alias
+        return instance
+
+
+def prepare(instance: M, using: str | None = None) -> Prepared[M]:
+    """Convert a new row's values now, to INSERT it later (``.execute()``).
+
+    A write transaction holds SQLite's single write lock: converting the values before
+    ``BEGIN`` keeps that work out of the lock.
+    """
+    model = type(instance)
+    auto = model._meta.auto_field
+    if not instance._state.adding or (auto is not None and getattr(instance, auto.attname) is not None):
+        raise ValueError(f"{model._meta.label}: rows.insert only adds new rows, numbered by the database")
+    alias = using or router.db_for_write(model, instance=instance)
+    statement = plan(model, alias)
+    # As save() does: a related object assigned before it was saved gives its id now.
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    connection = connections[alias]
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in statement.fields]
+    return Prepared(instance, alias, statement, values)
+
+
+def insert(instance: M, using: str | None = None) -> M:
+    """INSERT ``instance`` as a new row, set its primary key and return it."""
+    prepare(instance, using).execute()
+    return instance

@@ -1,0 +1,116 @@
+"""``core.rows``: a prepared INSERT writes exactly what ``save()`` writes, or refuses.
+
+The report's rows (every kind of field, a prepared row given an id later) are tested in
+``reports/tests/test_rows_reports.py``.
+
+Run on SQLite and on PostgreSQL (``make postgres``): the statement is built per database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, models
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+
+from territoire.core import rows
+from territoire.core.cache import bump_data_version, data_version
+from territoire.core.models import AuditEvent, DataVersion
+from territoire.territory.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+def columns(instance: models.Model) -> dict[str, Any]:
+    """Every stored value, as read back from the database, but the id."""
+    fresh = type(instance).objects.get(pk=instance.pk)
+    return {
+        f.attname: getattr(fresh, f.attname)
+        for f in type(instance)._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def _audit(**extra: Any) -> AuditEvent:
+    return AuditEvent(
+        actor_label="public:open311",
+        action="reports.submitted",
+        object_type="reports.report",
+        object_id="12",
+        organisation_id=3,
+        changes={"category": "voirie", "accents": "éàç", "nested": {"a": [1, 2]}},
+        ip_address="2001:db8::1",
+        **extra,
+    )
+
+
+def test_an_inserted_row_reads_back_as_a_saved_one() -> None:
+    user = get_user_model().objects.create_user(username="agent", password="x" * 20)
+    saved = _audit(actor=user)
+    saved.save()
+    inserted = rows.insert(_audit(actor=user))
+    assert inserted.pk is not None
+    assert inserted.pk != saved.pk
+    assert not inserted._state.adding
+    assert inserted._state.db == "default"
+    expected = columns(saved)
+    got = columns(inserted)
+    # auto_now_add: both set at their own insert.
+    assert got.pop("created_at") >= expected.pop("created_at")
+    assert got == expected
+
+
+def test_one_query_and_the_statement_is_built_once() -> None:
+    rows.insert(_audit())
+    with CaptureQueriesContext(connection) as ctx:
+        rows.insert(_audit())
+    assert len(ctx.captured_queries) == 1
+    assert ctx.captured_queries[0]["sql"].upper().startswith("INSERT INTO")
+    assert rows.plan(AuditEvent, "default") is rows.plan(AuditEvent, "default")
+
+
+def test_only_new_rows() -> None:
+    event = _audit()
+    event.save()
+    with pytest.raises(ValueError, match="only adds new rows"):
+        rows.insert(event)
+    numbered = _audit()
+    numbered.pk = 10_000
+    with pytest.raises(ValueError, match="only adds new rows"):
+        rows.insert(numbered)
+
+
+def test_refuses_a_published_model_whose_writes_must_bump_the_cache() -> None:
+    with pytest.raises(TypeError, match="published app"):
+        rows.insert(Organisation(name="X", siren="123456789", slug="x"))
+
+
+def test_refuses_a_model_watched_by_a_save_signal() -> None:
+    calls: list[Any] = []
+
+    def watcher(sender: Any, **kwargs: Any) -> None:
+        calls.append(kwargs)
+
+    post_save.connect(watcher, sender=DataVersion, dispatch_uid="test_rows.watcher")
+    try:
+        rows._plans.pop((DataVersion, "default"), None)
+        with pytest.raises(TypeError, match="save signal receivers"):
+            rows.insert(DataVersion(key="watched", version=1))
+    finally:
+        post_save.disconnect(dispatch_uid="test_rows.watcher", sender=DataVersion)
+        rows._plans.pop((DataVersion, "default"), None)
+    assert calls == []
+
+
+def test_bump_is_one_statement_and_creates_a_missing_counter() -> None:
+    DataVersion.objects.filter(key="rows-test").delete()
+    before = data_version("rows-test")
+    bump_data_version("rows-test")  # created at 1
+    assert data_version("rows-test") == before + 1
+    with CaptureQueriesContext(connection) as ctx:
+        bump_data_version("rows-test")
+    assert len(ctx.captured_queries) == 1
+    assert data_version("rows-test") == before + 2
