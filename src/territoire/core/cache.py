@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
@@ -50,19 +50,24 @@ def data_version(*keys: str) -> int:
 
 
 def bump_data_version(key: str = _KEY) -> None:
-    """Mark the data under ``key`` as changed (default: the spine's published data)."""
+    """Mark the data under ``key`` as changed (default: the spine's published data).
+
+    Call it in the transaction that writes the data (or after the write, in autocommit):
+    the new version then becomes visible to other connections at the same instant as the
+    data. A reader takes the version before it reads anything else, so it can cache fresh
+    data under an old version (a key nobody asks for again) but never old data under the
+    new one: one bump is enough.
+    """
+    # Raw SQL: this runs on every write of a busy module (each Open311 POST).
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])
+        if cursor.rowcount:
+            return
     from territoire.core.models import DataVersion
 
-    def bump() -> None:
-        updated = DataVersion.objects.filter(key=key).update(version=F("version") + 1)
-        if not updated:
-            DataVersion.objects.get_or_create(key=key, defaults={"version": 1})
-
-    # Bump now (so reads within the transaction see it) and again after commit, so a
-    # page rendered between the two from the old data is not kept.
-    bump()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(bump)
+    _row, created = DataVersion.objects.get_or_create(key=key, defaults={"version": 1})
+    if not created:  # another connection created it meanwhile
+        DataVersion.objects.filter(key=key).update(version=F("version") + 1)
 
 
 def serve_cached(
