@@ -143,9 +143,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and one writer work together; IMMEDIATE avoids the
-        # "database is locked" upgrade deadlock between two writers.
+        # "database is locked" upgrade deadlock between two writers. temp_store=MEMORY
+        # keeps statement journals in memory: an insert into a table with many indexes
+        # (a report) otherwise spills one to a temporary file, created and deleted on
+        # every write, inside the write lock. A 32 MB page cache per connection keeps
+        # the hot index pages of a large table. A checkpoint every 10,000 WAL pages
+        # (40 MB) instead of 1,000 copies a page rewritten by many commits once, and
+        # syncs the disk ten times less often.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=10000;"
             " PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
