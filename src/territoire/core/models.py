@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +26,7 @@ class AuditEvent(models.Model):
     """One write by a person or an integration. Append-only: never updated or deleted."""
 
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
+    # Empty for residents' and integrations' writes: a partial index (non-null rows only).
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("auteur"),
@@ -32,6 +34,7 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(_("auteur (libellé)"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=100, db_index=True)
@@ -45,6 +48,9 @@ class AuditEvent(models.Model):
         verbose_name = _("événement d'audit")
         verbose_name_plural = _("journal d'audit")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="core_audit_actor_nn")
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"

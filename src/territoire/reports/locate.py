@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
+from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from shapely.geometry import shape
@@ -149,17 +150,36 @@ def _build(key: tuple[Any, ...]) -> Territory:
     return snap
 
 
+# Within one web request the snapshot is checked once: an Open311 POST looks it up for
+# the key's organisation, the jurisdiction and the location, and each check is a query.
+# The request's own writes to these tables clear it through the signals below.
+_request = threading.local()
+
+
+def _request_started(**kwargs: Any) -> None:
+    _request.checked = None
+    _request.active = True
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _request.checked = None
+    _request.active = False
+
+
 def territory() -> Territory:
-    """The current snapshot (one query when nothing changed)."""
+    """The current snapshot (one query when nothing changed; once per web request)."""
     global _snapshot
-    key = _fingerprint()
     current = _snapshot
-    if current is not None and current.key == key:
+    if current is not None and getattr(_request, "active", False) and _request.checked is current:
         return current
-    fresh = _build(key)
-    with _lock:
-        _snapshot = fresh
-    return fresh
+    key = _fingerprint()
+    if current is None or current.key != key:
+        current = _build(key)
+        with _lock:
+            _snapshot = current
+    if getattr(_request, "active", False):
+        _request.checked = current
+    return current
 
 
 def locate(lat: float, lon: float, communes: Iterable[Commune | int] | None = None) -> Location | None:
@@ -172,6 +192,7 @@ def clear_cache(*args: Any, **kwargs: Any) -> None:
     global _snapshot
     with _lock:
         _snapshot = None
+    _request.checked = None
 
 
 for _model in ("territory.Organisation", "territory.Commune", "territory.Zone"):
@@ -180,3 +201,5 @@ for _model in ("territory.Organisation", "territory.Commune", "territory.Zone"):
 for _model in ("reports.ServiceCategory", "reports.ServiceAttribute", "reports.ReportStatus"):
     post_save.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.save.{_model}")
     post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.delete.{_model}")
+request_started.connect(_request_started, dispatch_uid="reports.locate.request_started")
+request_finished.connect(_request_finished, dispatch_uid="reports.locate.request_finished")

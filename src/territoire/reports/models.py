@@ -309,11 +309,18 @@ class Open311ApiKey(models.Model):
 class Report(TimeStampedModel):
     """A resident's report (Open311 *service request*). ``public_id`` is its ``service_request_id``."""
 
+    # organisation, commune and category have no index of their own: each one leads a
+    # composite index below (reports_org_due, reports_com_status, reports_dup_lookup),
+    # which serves the same lookups; every index is one more write on each new report.
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="reports"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="reports",
+        db_index=False,
     )
     commune = models.ForeignKey(
-        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="reports"
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="reports", db_index=False
     )
     zone = models.ForeignKey(
         Zone,
@@ -324,7 +331,11 @@ class Report(TimeStampedModel):
         related_name="reports",
     )
     category = models.ForeignKey(
-        ServiceCategory, verbose_name=_("catégorie"), on_delete=models.PROTECT, related_name="reports"
+        ServiceCategory,
+        verbose_name=_("catégorie"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+        db_index=False,
     )
     status = models.ForeignKey(
         ReportStatus, verbose_name=_("statut"), on_delete=models.PROTECT, related_name="+"
@@ -364,6 +375,8 @@ class Report(TimeStampedModel):
     # requested_at + the category's target delay (SLA); overdue = still open after it.
     due_at = models.DateTimeField(_("échéance"), null=True, blank=True)
     expected_at = models.DateTimeField(_("intervention prévue le"), null=True, blank=True)
+    # Empty on a new report: indexed by partial indexes (non-null rows only, see Meta), so
+    # that the intake writes no index entry for them.
     duplicate_of = models.ForeignKey(
         "self",
         verbose_name=_("doublon de"),
@@ -371,6 +384,7 @@ class Report(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="duplicates",
+        db_index=False,
     )
     crew = models.ForeignKey(
         Crew,
@@ -379,6 +393,7 @@ class Report(TimeStampedModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reports",
+        db_index=False,
     )
     hidden = models.BooleanField(_("masqué"), default=False)
     hidden_reason = models.TextField(_("motif du masquage"), blank=True)
@@ -433,6 +448,12 @@ class Report(TimeStampedModel):
             models.Index(fields=["commune", "status"], name="reports_com_status"),
             models.Index(fields=["organisation", "is_open", "due_at"], name="reports_org_due"),
             models.Index(fields=["category", "is_open", "lat"], name="reports_dup_lookup"),
+            models.Index(fields=["crew"], condition=Q(crew__isnull=False), name="reports_report_crew_nn"),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=Q(duplicate_of__isnull=False),
+                name="reports_report_dup_of_nn",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -503,6 +524,8 @@ class ReportEvent(models.Model):
         Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="events"
     )
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # Empty for a resident's submission, and from_status for the first event: partial
+    # indexes (see Meta), so that the intake writes no index entry for them.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("auteur"),
@@ -510,6 +533,7 @@ class ReportEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     # Shown in the staff history; public pages show the kind and the service, not people.
     actor_label = models.CharField(_("auteur (libellé)"), max_length=200, blank=True)
@@ -521,6 +545,7 @@ class ReportEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     to_status = models.ForeignKey(
         ReportStatus,
@@ -538,6 +563,12 @@ class ReportEvent(models.Model):
         verbose_name = _("événement de signalement")
         verbose_name_plural = _("historique des signalements")
         ordering = ["report", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="reports_event_actor_nn"),
+            models.Index(
+                fields=["from_status"], condition=Q(from_status__isnull=False), name="reports_event_from_nn"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"

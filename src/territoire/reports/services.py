@@ -25,15 +25,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
+from territoire.core import audit, rows
 from territoire.core.cache import bump_data_version
+from territoire.core.models import AuditEvent
 from territoire.reports import permissions
 from territoire.reports.locate import Territory, territory
 from territoire.reports.models import (
@@ -682,8 +683,8 @@ def validate_submission(
     )
 
 
-def _event(
-    report: Report,
+def _new_event(
+    report: Report | None,
     kind: str,
     *,
     actor: Any = None,
@@ -694,33 +695,54 @@ def _event(
     from_status: ReportStatus | None = None,
     to_status: ReportStatus | None = None,
     at: datetime | None = None,
-) -> ReportEvent:
+) -> rows.Prepared[ReportEvent]:
+    """A history event ready to insert; ``report`` may be set later (``.set("report", r)``)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    return ReportEvent.objects.create(
-        report=report,
-        kind=kind,
-        actor=user,
-        actor_label=actor_label or (user.get_username() if user is not None else ""),
-        message=message,
-        data=data or {},
-        is_public=is_public,
-        from_status=from_status,
-        to_status=to_status,
-        created_at=at or timezone.now(),
+    # Append-only rows written on every report change: core.rows skips save()'s compilation.
+    return rows.prepare(
+        ReportEvent(
+            report=report,
+            kind=kind,
+            actor=user,
+            actor_label=actor_label or (user.get_username() if user is not None else ""),
+            message=message,
+            data=data or {},
+            is_public=is_public,
+            from_status=from_status,
+            to_status=to_status,
+            created_at=at or timezone.now(),
+        )
     )
 
 
-def _store(
+def _event(report: Report, kind: str, **fields: Any) -> ReportEvent:
+    """Write a history event of ``report`` now; fields as ``_new_event``."""
+    return _new_event(report, kind, **fields).execute()
+
+
+@dataclass
+class NewReport:
+    """The rows of a new report, converted before the write transaction (``_store`` inserts them)."""
+
+    report: rows.Prepared[Report]
+    event: rows.Prepared[ReportEvent]
+    audit: rows.Prepared[AuditEvent]
+
+
+def _new_report(
     clean: CleanSubmission,
     *,
-    photo: SanitisedImage | None,
     source: str,
     api_key: Open311ApiKey | None,
-    actor: Any,
-    ip_address: str | None,
     requested_at: datetime | None,
-    saved_files: list[Any] | None = None,
-) -> Report:
+    actor: Any = None,
+    ip_address: str | None = None,
+) -> NewReport:
+    """The rows of a clean submission, their values converted: ``_store`` inserts them.
+
+    Built before the transaction, so that SQLite's single write lock is held for the
+    inserts only (see core.rows).
+    """
     status = clean.status or initial_status(clean.organisation)
     now = requested_at or timezone.now()
     report = Report(
@@ -744,19 +766,33 @@ def _store(
         due_at=now + timedelta(days=clean.category.sla_days) if clean.category.sla_days else None,
         **{name: getattr(clean, name) for name in PERSONAL_FIELDS},
     )
-    report.save()
+    staff = getattr(actor, "is_authenticated", False)
+    return NewReport(
+        report=rows.prepare(report),
+        event=_new_event(
+            None, EventKind.SUBMITTED, actor=actor, to_status=status, at=now, data={"source": source}
+        ),
+        audit=audit.prepare(
+            "reports.submitted",
+            actor=actor if staff else None,
+            actor_label="" if staff else f"public:{source}",
+            obj=report,
+            organisation_id=clean.organisation.pk,
+            changes={"category": clean.category.service_code, "commune": clean.commune.insee_code},
+            ip_address=ip_address,
+        ),
+    )
+
+
+def _store(new: NewReport, *, photo: SanitisedImage | None, saved_files: list[Any] | None = None) -> Report:
+    """Insert a new report with its photo, history event and audit record (in the caller's transaction)."""
+    report = new.report.execute()
     if photo is not None:
         attach_photo(report, photo, saved_files)
-    _event(report, EventKind.SUBMITTED, actor=actor, to_status=status, at=now, data={"source": source})
-    audit.record(
-        "reports.submitted",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label="" if getattr(actor, "is_authenticated", False) else f"public:{source}",
-        obj=report,
-        organisation_id=clean.organisation.pk,
-        changes={"category": clean.category.service_code, "commune": clean.commune.insee_code},
-        ip_address=ip_address,
-    )
+    new.event.set("report", report)
+    new.event.execute()
+    new.audit.set("object_id", str(report.pk))
+    new.audit.execute()
     bump_data_version(VERSION_KEY)
     return report
 
@@ -816,18 +852,10 @@ def submit_report(
     without coordinates), a history event and an audit record.
     """
     clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id, zone=zone)
-    return _atomic_with_files(
-        lambda saved: _store(
-            clean,
-            photo=photo,
-            source=source,
-            api_key=api_key,
-            actor=actor,
-            ip_address=ip_address,
-            requested_at=requested_at,
-            saved_files=saved,
-        )
+    new = _new_report(
+        clean, source=source, api_key=api_key, requested_at=requested_at, actor=actor, ip_address=ip_address
     )
+    return _atomic_with_files(lambda saved: _store(new, photo=photo, saved_files=saved))
 
 
 def submit_open311(
@@ -870,18 +898,10 @@ def submit_open311(
                 ip_address=ip_address,
             )
         return queued
-    return _atomic_with_files(
-        lambda saved: _store(
-            clean,
-            photo=photo,
-            source=ReportSource.OPEN311,
-            api_key=api_key,
-            actor=None,
-            ip_address=ip_address,
-            requested_at=None,
-            saved_files=saved,
-        )
+    new = _new_report(
+        clean, source=ReportSource.OPEN311, api_key=api_key, requested_at=None, ip_address=ip_address
     )
+    return _atomic_with_files(lambda saved: _store(new, photo=photo, saved_files=saved))
 
 
 def process_queue(limit: int = 500) -> tuple[int, int]:
@@ -922,15 +942,14 @@ def process_queue(limit: int = 500) -> tuple[int, int]:
                     **{name: payload.get(name, "") for name in PERSONAL_FIELDS},
                 )
                 api_key = Open311ApiKey.objects.filter(pk=payload.get("api_key")).first()
-                report = _store(
+                new = _new_report(
                     clean,
-                    photo=None,
                     source=ReportSource.OPEN311,
                     api_key=api_key,
-                    actor=None,
-                    ip_address=payload.get("ip_address"),
                     requested_at=locked.created_at,
+                    ip_address=payload.get("ip_address"),
                 )
+                report = _store(new, photo=None)
                 locked.report = report
                 locked.state = QueueState.DONE
                 created += 1
@@ -1561,17 +1580,38 @@ def revoke_api_key(prefix: str, *, actor: Any = None) -> Open311ApiKey:
 
 
 def authenticate_api_key(raw: str) -> Open311ApiKey | None:
-    """The active key matching ``raw``, or None. ``last_used_at`` is refreshed at most once a minute."""
+    """The active key matching ``raw``, or None. ``last_used_at`` is refreshed at most once a minute.
+
+    The key comes back with its identity only (id, name, organisation, hash, prefix); its
+    other fields load on first access.
+    """
     if not raw or len(raw) > 200:
         return None
-    key = Open311ApiKey.objects.filter(key_hash=hash_api_key(raw), revoked_at__isnull=True).first()
-    if key is None or not hmac.compare_digest(key.key_hash, hash_api_key(raw)):
-        return None
     now = timezone.now()
-    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+    ops = connection.ops
+    # One raw query: this runs on every Open311 POST, where the ORM's query building
+    # would cost several times the lookup itself (a unique index). The database tells
+    # whether last_used_at is due for a refresh, so no datetime is read back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_API_KEY_COLUMNS}, (last_used_at IS NULL OR last_used_at < %s)"  # noqa: S608 (names only)
+            f" FROM {Open311ApiKey._meta.db_table} WHERE key_hash = %s AND revoked_at IS NULL",
+            [ops.adapt_datetimefield_value(now - timedelta(minutes=1)), hash_api_key(raw)],
+        )
+        row = cursor.fetchone()
+    if row is None or not hmac.compare_digest(row[3], hash_api_key(raw)):
+        return None
+    key = Open311ApiKey.from_db(connection.alias, _API_KEY_FIELDS, row[: len(_API_KEY_FIELDS)])
+    if row[-1]:
         Open311ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
+
+
+_API_KEY_FIELDS = ["id", "name", "organisation_id", "key_hash", "key_prefix"]
+_API_KEY_COLUMNS = ", ".join(
+    f.column for name in _API_KEY_FIELDS for f in Open311ApiKey._meta.concrete_fields if f.attname == name
+)
 
 
 def parse_date_param(raw: str, name: str) -> datetime:

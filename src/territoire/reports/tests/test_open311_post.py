@@ -271,9 +271,10 @@ def test_photo_is_deleted_when_the_transaction_fails(
     settings.MEDIA_ROOT = tmp_path
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("audit down")
+        raise RuntimeError("database down")
 
-    monkeypatch.setattr(services.audit, "record", fail)
+    # The last write of the transaction, after the photo and every row are stored.
+    monkeypatch.setattr(services, "bump_data_version", fail)
     upload = SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")
     with pytest.raises(RuntimeError):
         client.post(f"{BASE}requests.json", {**form(territory), "media": upload})

@@ -34,9 +34,10 @@ from territoire.reports.tests.open311_client import BASE
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("territoire.reports.tests.urls_open311")]
 
-# api key, territory snapshot check, BEGIN, report, history event, audit record,
-# published-data version (now and after commit), COMMIT: 9 in all today.
-POST_MAX_QUERIES = 10
+# api key, territory snapshot check (once per request), the transaction's start, report,
+# history event, audit record, published-data version, its end: 8 in all (in a test, a
+# savepoint and its release).
+POST_MAX_QUERIES = 8
 
 _address = iter(range(1, 10_000))
 
@@ -63,7 +64,9 @@ def _count_post(client: Client, territory: Territory, point: tuple[float, float]
     with CaptureQueriesContext(connection) as ctx:
         response = _post(client, territory, point, **extra)
     assert response.status_code == 200, response.content
-    return len(ctx.captured_queries)
+    count = len(ctx.captured_queries)
+    assert count <= POST_MAX_QUERIES, "\n".join(q["sql"][:120] for q in ctx.captured_queries)
+    return count
 
 
 def test_post_costs_a_few_queries_whatever_the_territory(client: Client, territory: Territory) -> None:
@@ -96,6 +99,38 @@ def test_snapshot_follows_zone_changes(client: Client, territory: Territory) -> 
     response = _post(client, territory, BETA)
     assert response.status_code == 400
     assert response.json()[0]["description"].startswith("lat:")
+
+
+def test_snapshot_is_checked_once_per_request(territory: Territory) -> None:
+    """Within a request one check (a query); outside one, or at the next request, again."""
+    locate.territory()
+    locate._request_started()
+    try:
+        with CaptureQueriesContext(connection) as ctx:
+            first = locate.territory()
+            assert locate.territory() is first
+        assert len(ctx.captured_queries) == 1
+        # The request's own change to the territory clears the snapshot (signals).
+        zones(territory.gamma, ("Centre", square(46.0, 3.0, 0.01)))
+        assert locate.territory() is not first
+        assert any(z.name == "Centre" for z in locate.territory().zones.values())
+    finally:
+        locate._request_finished()
+    with CaptureQueriesContext(connection) as ctx:
+        locate.territory()
+        locate.territory()
+    assert len(ctx.captured_queries) == 2  # outside a request, every call checks
+    # A zone written without signals (bulk) is seen from the next request on.
+    from territoire.territory.models import Zone
+
+    Zone.objects.bulk_create(
+        [Zone(commune=territory.gamma, name="Bulk", code="bulk", geometry=square(46.1, 3.0, 0.01))]
+    )
+    locate._request_started()
+    try:
+        assert any(z.name == "Bulk" for z in locate.territory().zones.values())
+    finally:
+        locate._request_finished()
 
 
 @pytest.fixture
@@ -140,7 +175,9 @@ def _count_get(client: Client, params: dict[str, str]) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"{BASE}requests.json", params)
     assert response.status_code == 200, response.content
-    return len(ctx.captured_queries), len(response.json())
+    count = len(ctx.captured_queries)
+    assert count <= POST_MAX_QUERIES, "\n".join(q["sql"][:120] for q in ctx.captured_queries)
+    return count, len(response.json())
 
 
 def test_listing_query_count_is_constant_for_every_filter(
