@@ -24,6 +24,7 @@ import random
 import re
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -422,6 +423,11 @@ def check_writes(db_path: Path, ids: list[str], rows_added: int, answered_2xx: i
 def measure_intake(
     args: argparse.Namespace, port: int, request_file: Path, sample_body: bytes, db_path: Path
 ) -> dict[str, Any]:
+    """Baseline and intake in alternating rounds; the ratio is the median of the rounds'.
+
+    A shared machine's speed drifts over a minute: a baseline measured right before each
+    intake run, several times over, compares like with like where a single pair may not.
+    """
     base_url = f"http://{LOOPBACK}:{port}"
     options = {"duration": args.duration, "threads": args.threads, "connections": args.connections}
     if args.warmup > 0:
@@ -429,56 +435,86 @@ def measure_intake(
             base_url + BASELINE_PATH, duration=args.warmup, clients=2 * args.workers
         )
         log(f"baseline: warm-up {args.warmup:g} s, {done} requests, {failed} failed")
-    log(f"baseline: loading {args.duration:g} s — {BASELINE_PATH}")
-    baseline = loadgen.run_wrk(args.wrk, base_url + BASELINE_PATH, **options)
-    log(
-        f"baseline: {baseline.requests_per_s:,.0f} req/s, p99 {baseline.p99_ms:.2f} ms, errors {baseline.errors}"
-    )
-
     # Warm each worker's caches (zones, categories, the key) with a few sequential POSTs;
     # they are added before the count, so they do not blur the check.
     for _ in range(4 * args.workers):
         http_request(port, ENDPOINT, method="POST", body=sample_body, headers=FORM, timeout=60)
     rows_before = count_reports(db_path)
-    log(f"intake: {rows_before:,} reports before; loading {args.duration:g} s — POST {ENDPOINT}")
-    result = loadgen.run_wrk_script(
-        args.wrk,
-        base_url,
-        script=str(LUA_SCRIPT),
-        script_args=[str(request_file), "ids"],
-        **options,
-    )
+    baselines: list[loadgen.LoadResult] = []
+    runs: list[loadgen.ScriptedResult] = []
+    rounds: list[dict[str, Any]] = []
+    for number in range(1, args.rounds + 1):
+        log(f"round {number}/{args.rounds}: baseline {args.duration:g} s — {BASELINE_PATH}")
+        baseline = loadgen.run_wrk(args.wrk, base_url + BASELINE_PATH, **options)
+        log(f"round {number}/{args.rounds}: intake {args.duration:g} s — POST {ENDPOINT}")
+        result = loadgen.run_wrk_script(
+            args.wrk,
+            base_url,
+            script=str(LUA_SCRIPT),
+            script_args=[str(request_file), "ids"],
+            **options,
+        )
+        baselines.append(baseline)
+        runs.append(result)
+        ratio = result.load.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0.0
+        rounds.append(
+            {
+                "baseline_requests_per_s": round(baseline.requests_per_s, 1),
+                "intake_requests_per_s": round(result.load.requests_per_s, 1),
+                "ratio": round(ratio, 3),
+            }
+        )
+        log(
+            f"round {number}/{args.rounds}: baseline {baseline.requests_per_s:,.0f} req/s, "
+            f"intake {result.load.requests_per_s:,.0f} req/s, ratio {ratio:.3f}, "
+            f"statuses {dict(sorted(result.statuses.items()))}"
+        )
     rows_after = wait_until_stable(lambda: count_reports(db_path))
-    writes = check_writes(db_path, result.ids, rows_after - rows_before, result.count(200, 300))
-    rate = result.load.requests_per_s
+    ids = [i for run in runs for i in run.ids]
+    statuses: dict[int, int] = {}
+    for run in runs:
+        for status, n in run.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+    answered_2xx = sum(run.count(200, 300) for run in runs)
+    writes = check_writes(db_path, ids, rows_after - rows_before, answered_2xx)
+    parts = [(run.load.requests, run.quantiles_ms) for run in runs]
+    intake_s = sum(run.load.duration_s for run in runs)
+    base_s = sum(b.duration_s for b in baselines)
+    ratio = statistics.median(r["ratio"] for r in rounds)
+    classes = {k: sum(run.classes[k] for run in runs) for k in ("2xx", "3xx", "4xx", "5xx")}
     intake = {
         "path": ENDPOINT,
         "method": "POST",
-        "requests": result.load.requests,
-        "requests_per_s": round(rate, 1),
-        "p50_ms": result.load.p50_ms,
-        "p99_ms": result.load.p99_ms,
-        "max_ms": result.max_ms,
-        "ratio_to_baseline": round(rate / baseline.requests_per_s, 3) if baseline.requests_per_s else None,
-        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
-        "classes": result.classes,
-        "socket_errors": result.load.socket_errors,
+        "rounds": rounds,
+        "requests": sum(run.load.requests for run in runs),
+        "requests_per_s": round(sum(run.load.requests for run in runs) / intake_s, 1) if intake_s else 0.0,
+        "p50_ms": round(loadgen.merge_quantiles(parts, 0.50), 2),
+        "p99_ms": round(loadgen.merge_quantiles(parts, 0.99), 2),
+        "max_ms": max(run.max_ms for run in runs),
+        "ratio_to_baseline": round(ratio, 3),
+        "ratio_rule": f"median of {args.rounds} rounds (baseline, then intake, each {args.duration:g} s)",
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "classes": classes,
+        "socket_errors": {
+            k: sum(run.load.socket_errors.get(k, 0) for run in runs)
+            for k in sorted({k for run in runs for k in run.load.socket_errors})
+        },
         "rows_before": rows_before,
         "rows_after": rows_after,
         "writes": writes,
     }
     log(
-        f"intake: {rate:,.0f} req/s, p99 {result.load.p99_ms:.1f} ms, statuses {intake['statuses']}, "
-        f"rows added {writes['rows_added']:,}, lost {writes['lost_writes']}"
+        f"intake: median ratio {ratio:.3f} over {args.rounds} rounds, {intake['requests_per_s']:,.0f} req/s, "
+        f"p99 {intake['p99_ms']:.1f} ms, rows added {writes['rows_added']:,}, lost {writes['lost_writes']}"
     )
     return {
         "baseline": {
             "path": BASELINE_PATH,
-            "requests_per_s": round(baseline.requests_per_s, 1),
-            "p50_ms": baseline.p50_ms,
-            "p99_ms": baseline.p99_ms,
-            "errors": baseline.errors,
-            "requests": baseline.requests,
+            "requests_per_s": round(sum(b.requests for b in baselines) / base_s, 1) if base_s else 0.0,
+            "p50_ms": statistics.median(b.p50_ms for b in baselines),
+            "p99_ms": max(b.p99_ms for b in baselines),
+            "errors": sum(b.errors for b in baselines),
+            "requests": sum(b.requests for b in baselines),
         },
         "intake": intake,
     }
@@ -829,6 +865,11 @@ def print_summary(data: dict[str, Any]) -> None:
             f"{'POST requests.json':<22} {post['requests_per_s']:>9,.1f} {post['p50_ms']:>9.2f} "
             f"{post['p99_ms']:>9.2f} {post['ratio_to_baseline'] or 0:>11.3f}"
         )
+        for number, row in enumerate(post.get("rounds", []), 1):
+            print(
+                f"  round {number}: baseline {row['baseline_requests_per_s']:,.1f} req/s, "
+                f"intake {row['intake_requests_per_s']:,.1f} req/s, ratio {row['ratio']:.3f}"
+            )
         print(
             f"answers {post['statuses']}; rows added {writes['rows_added']:,}, 2xx {writes['answered_2xx']:,}, "
             f"lost {writes['lost_writes']}, duplicate ids {writes['duplicate_ids']}, "
@@ -883,6 +924,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--connections", type=int, default=16, help="intake: concurrent connections (default 16)"
     )
     parser.add_argument("--threads", type=int, default=2, help="intake: wrk threads (default 2)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="intake: alternating baseline/intake rounds (default 3)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="reports in the listing database (default 1 M)"
@@ -916,11 +960,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if (
         min(
-            args.duration, args.connections, args.threads, args.workers, args.list_duration, args.list_clients
+            args.duration,
+            args.connections,
+            args.threads,
+            args.workers,
+            args.list_duration,
+            args.list_clients,
+            args.rounds,
         )
         < 1
     ):
-        parser.error("durations, connections, threads, workers and clients must be at least 1")
+        parser.error("durations, connections, threads, workers, clients and rounds must be at least 1")
     args.wrk = loadgen.wrk_path()
     if not args.wrk:
         parser.error("wrk is not installed: apt-get install wrk (the intake needs its Lua scripting)")
