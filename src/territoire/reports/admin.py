@@ -73,7 +73,7 @@ class ReportStatusAdmin(OrganisationScopedAdmin):
 @admin.register(Crew)
 class CrewAdmin(OrganisationScopedAdmin):
     edit_check = staticmethod(permissions.can_configure)
-    list_display = ["name", "team", "depot_name", "shift_minutes", "active"]
+    list_display = ["name", "team", "depot_name", "shift_start", "shift_minutes", "active"]
     list_filter = ["organisation", "active"]
     filter_horizontal = ["categories"]
 

@@ -12,6 +12,7 @@ exports) goes through ``selectors`` which never read those columns.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -241,6 +242,9 @@ class Crew(TimeStampedModel):
     depot_lat = models.FloatField(_("latitude du dépôt"))
     depot_lon = models.FloatField(_("longitude du dépôt"))
     shift_minutes = models.PositiveIntegerField(_("durée de la journée (minutes)"), default=7 * 60)
+    # When the crew leaves the depot: with the round's order, the time each report is
+    # expected to be handled (Open311 expected_datetime).
+    shift_start = models.TimeField(_("début de la journée"), default=datetime.time(8, 0))
     categories = models.ManyToManyField(
         ServiceCategory, verbose_name=_("catégories traitées"), blank=True, related_name="crews"
     )
@@ -650,6 +654,8 @@ class RoundStop(models.Model):
     position = models.PositiveIntegerField(_("rang"), null=True, blank=True)
     left_over = models.BooleanField(_("hors tournée"), default=False)
     service_minutes = models.FloatField(_("intervention (minutes)"), default=0)
+    # The planned arrival: the crew's shift start plus the round's travel and service before.
+    expected_at = models.DateTimeField(_("passage prévu"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("arrêt de tournée")

@@ -26,7 +26,7 @@ import math
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2  # type: ignore[import-untyped]
@@ -60,6 +60,9 @@ class RoundPlan:
     saving_percent: float | None  # None when the baseline is 0 m
     provider: str
     solve_seconds: float
+    # Minutes from the start of the shift at which the crew reaches each stop of ``order``
+    # (travel at the planning speed, plus the service time of the stops before it).
+    arrival_minutes: list[float] = field(default_factory=list)
 
     def geojson(self) -> dict[str, Any]:
         """The round as a GeoJSON FeatureCollection (positions are [lon, lat], RFC 7946).
@@ -203,6 +206,12 @@ def plan_round(
         visited, distance_m = baseline, baseline_distance_m
 
     served = set(visited)
+    arrivals: list[float] = []
+    elapsed_s, previous = 0, DEPOT
+    for k in visited:
+        elapsed_s += time_s[previous][k]  # travel to k, plus the service at the previous stop
+        arrivals.append(elapsed_s / 60)
+        previous = k
     travel_minutes = distance_m / metres_per_second / 60
     service_minutes = sum(service_minutes_of[k - 1] for k in visited)
     saving = (
@@ -221,6 +230,7 @@ def plan_round(
         saving_percent=saving,
         provider=provider.name,
         solve_seconds=time.perf_counter() - started,
+        arrival_minutes=arrivals,
     )
 
 

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -307,6 +307,7 @@ def save_crew(
     depot_lat: float,
     depot_lon: float,
     shift_minutes: int = 420,
+    shift_start: time | None = None,
     team: str = "",
     depot_name: str = "",
     categories: Sequence[ServiceCategory] = (),
@@ -332,6 +333,7 @@ def save_crew(
                 "depot_lat": depot_lat,
                 "depot_lon": depot_lon,
                 "shift_minutes": shift_minutes,
+                "shift_start": shift_start or time(8, 0),
                 "team": team,
                 "depot_name": depot_name,
             },
@@ -1479,6 +1481,10 @@ def plan_round(
         provider=provider or distances.provider_from_settings(),
         time_limit_s=time_limit_s,
     )
+    start = timezone.make_aware(datetime.combine(day, crew.shift_start))
+    expected = {
+        s.id: start + timedelta(minutes=m) for s, m in zip(plan.order, plan.arrival_minutes, strict=True)
+    }
     with transaction.atomic():
         planned = Round.objects.create(
             crew=crew,
@@ -1499,7 +1505,13 @@ def plan_round(
         )
         RoundStop.objects.bulk_create(
             [
-                RoundStop(round=planned, report=by_id[s.id], position=i, service_minutes=s.service_minutes)
+                RoundStop(
+                    round=planned,
+                    report=by_id[s.id],
+                    position=i,
+                    service_minutes=s.service_minutes,
+                    expected_at=expected[s.id],
+                )
                 for i, s in enumerate(plan.order, start=1)
             ]
             + [
@@ -1509,6 +1521,21 @@ def plan_round(
                 for s in plan.left_over
             ]
         )
+        # Each planned report now has its expected time (Open311 expected_datetime) and a
+        # public line in its history; a left-over one keeps what it had.
+        now = timezone.now()
+        for stop in plan.order:
+            report = by_id[stop.id]
+            report.expected_at = expected[stop.id]
+            report.updated_at = now
+        Report.objects.bulk_update([by_id[s.id] for s in plan.order], ["expected_at", "updated_at"])
+        for stop in plan.order:
+            _event(
+                by_id[stop.id],
+                EventKind.ROUND,
+                actor=actor,
+                data={"date": day.isoformat(), "expected_at": expected[stop.id].isoformat()},
+            )
         audit.record(
             "reports.round_planned",
             actor=actor if getattr(actor, "is_authenticated", False) else None,

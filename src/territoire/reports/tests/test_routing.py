@@ -89,6 +89,18 @@ def test_square_round_is_its_perimeter() -> None:
     assert result.provider == "planar"
 
 
+def test_arrival_times_add_travel_and_the_service_before() -> None:
+    # At 60 km/h one unit is one minute: out 1 min to "a", 10 min of work, 1 min to "far"…
+    stops = [Stop("far", 1, 1, 5), Stop("a", 0, 1, 10), Stop("b", 1, 0, 20)]
+    result = plan((0, 0), stops)
+    services = {s.id: s.service_minutes for s in result.order}
+    first, middle, _last = result.order
+    assert middle.id == "far"
+    assert result.arrival_minutes == pytest.approx(
+        [1, 1 + services[first.id] + 1, 1 + services[first.id] + 1 + 5 + 1], abs=1 / 60
+    )
+
+
 def test_depot_in_the_middle_of_a_square() -> None:
     stops = [Stop("ne", 1, 1, 10), Stop("sw", -1, -1, 10), Stop("nw", 1, -1, 10), Stop("se", -1, 1, 10)]
     result = plan((0, 0), stops)
@@ -392,3 +404,10 @@ def test_round_properties(stops: list[Stop], depot: tuple[float, float], shift: 
             assert alone > shift - 5 / 60
     if result.saving_percent is not None:
         assert 0 <= result.saving_percent < 100
+    # One arrival per visited stop, in order, each leaving time for its service and the way back.
+    assert len(result.arrival_minutes) == len(result.order)
+    assert result.arrival_minutes == sorted(result.arrival_minutes)
+    if result.order:
+        last = result.order[-1]
+        back = matrix[index[last.id]][0] / 1000
+        assert result.arrival_minutes[-1] + last.service_minutes + back <= shift + 5 / 60

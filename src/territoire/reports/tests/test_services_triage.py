@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -352,6 +352,41 @@ def test_plan_round(territory: Territory, make_report: Callable[..., Report], ag
     assert planned.saving_percent >= 0
     assert planned.geojson["type"] == "FeatureCollection"
     assert planned.service_minutes == 5 * 30
+
+
+def test_plan_round_gives_each_planned_report_its_expected_time(
+    territory: Territory, make_report: Callable[..., Report], agent: Any
+) -> None:
+    crew = services.save_crew(
+        organisation=territory.organisation,
+        name="Matin",
+        depot_lat=47.0,
+        depot_lon=2.0,
+        shift_minutes=70,
+        shift_start=time(7, 30),
+    )
+    reports = [make_report((47.002 + i * 0.001, 2.002)) for i in range(4)]
+    for report in reports:
+        services.assign_crew(report, crew, actor=agent)
+    planned = services.plan_round(crew, date(2026, 6, 2), actor=agent, time_limit_s=0.5)
+    stops = list(RoundStop.objects.filter(round=planned).order_by("left_over", "position"))
+    visited = [s for s in stops if not s.left_over]
+    start = timezone.make_aware(datetime(2026, 6, 2, 7, 30))
+    assert visited
+    times = [s.expected_at for s in visited]
+    assert all(t is not None and start < t < start + timedelta(minutes=70) for t in times)
+    assert times == sorted(times)
+    for stop in stops:
+        report = Report.objects.get(pk=stop.report_id)
+        if stop.left_over:
+            assert stop.expected_at is None
+            assert report.expected_at is None  # left over: still to plan
+            assert not report.events.filter(kind=EventKind.ROUND).exists()
+        else:
+            assert report.expected_at == stop.expected_at
+            event = report.events.get(kind=EventKind.ROUND)
+            assert event.is_public
+            assert event.data["date"] == "2026-06-02"
 
 
 def test_plan_round_lists_left_over(

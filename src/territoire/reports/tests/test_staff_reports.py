@@ -320,6 +320,19 @@ def test_plan_a_round_shows_the_sheet_the_saving_and_the_route(
     assert 'id="round-route"' in html
     assert html.count('class="done-box"') == len(points)
     assert "Aucun : tous les signalements affectés tiennent dans la journée." in html
+    # Each stop's planned time (the crew starts at 8:00), on the sheet, the public page
+    # and in Open311 (expected_datetime).
+    stop = planned.stops.get(position=1)
+    assert stop.expected_at is not None
+    local = timezone.localtime(stop.expected_at)
+    assert f"{local:%H:%M}</time>" in html
+    assert "à 08:00" in html
+    public = Client().get(f"{ROUNDS.split('gestion/')[0]}{stop.report.public_id}/")
+    assert public.status_code == 200
+    assert 'id="expected-at"' in public.content.decode()
+    open311 = Client().get(f"/open311/v2/requests/{stop.report.public_id}.json")
+    assert open311.status_code == 200
+    assert open311.json()[0]["expected_datetime"] == local.isoformat(timespec="seconds")
     download = client.get(f"{ROUNDS}{planned.public_id}/trace.geojson")
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment;")
