@@ -925,7 +925,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--threads", type=int, default=2, help="intake: wrk threads (default 2)")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="intake: alternating baseline/intake rounds (default 3)"
+        "--rounds", type=int, default=5, help="intake: alternating baseline/intake rounds (default 5)"
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
