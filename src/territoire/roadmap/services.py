@@ -3,6 +3,7 @@ do what spans several records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -143,6 +144,54 @@ def apply_template(organisation: Organisation) -> None:
             changes={"axes": [spec.code for spec in specs]},
         )
         bump_data_version()
+
+
+@dataclass(frozen=True)
+class Link:
+    """An indicator a module computes, linked to an objective of the axis it declares."""
+
+    organisation: str
+    axis: str
+    objective: str
+    indicator: str
+
+
+def link_module_indicators(organisation: Organisation, *, dry_run: bool = False) -> list[Link]:
+    """Link the indicators modules compute to ``organisation``'s objectives. Idempotent.
+
+    A new organisation gets these links with the template; one created before a module
+    was installed does not. For each axis a module's indicator declares
+    (``@indicator(axis=…)``), the organisation's axis of that code, if it still has one,
+    gets the indicator on its first objective, unless one of the axis's objectives
+    already follows it. Axes or objectives deleted by the organisation stay deleted.
+    """
+    computed = module_indicators_by_axis()
+    links: list[tuple[Objective, IndicatorDefinition]] = []
+    axes = Axis.objects.filter(organisation=organisation, code__in=list(computed)).prefetch_related(
+        "objectives__indicators"
+    )
+    for axis in axes:
+        objectives = list(axis.objectives.all())
+        if not objectives:
+            continue
+        followed = {d.pk for objective in objectives for d in objective.indicators.all()}
+        first = min(objectives, key=lambda o: (o.position, o.pk))
+        links += [(first, d) for d in computed[axis.code] if d.pk not in followed]
+    if links and not dry_run:
+        with transaction.atomic():
+            Objective.indicators.through.objects.bulk_create(
+                [Objective.indicators.through(objective=o, indicatordefinition=d) for o, d in links],
+                ignore_conflicts=True,
+            )
+            audit.record(
+                "roadmap.link_module_indicators",
+                actor_label="system",
+                obj=organisation,
+                organisation_id=organisation.pk,
+                changes={"links": [[o.axis.code, d.code] for o, d in links]},
+            )
+            bump_data_version()  # bulk_create sends no m2m signal
+    return [Link(organisation.siren, o.axis.code, o.title, d.code) for o, d in links]
 
 
 def on_organisation_created(sender: Any, organisation: Organisation, **kwargs: Any) -> None:
