@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from territoire.accounts.services import client_ip
 from territoire.core.ratelimit import rate_limited
-from territoire.participation import forms, views_reads
+from territoire.participation import forms, selectors
 from territoire.participation.errors import ParticipationError
 from territoire.participation.services import participants as participant_services
 from territoire.participation.views import login_redirect, page, place
@@ -138,7 +138,7 @@ def account(request: HttpRequest, scope_code: str) -> HttpResponse:
             else:
                 messages.success(request, _("Votre profil est enregistré."))
                 return HttpResponseRedirect(reverse("participation-account", args=[scope_code]))
-    activity = views_reads.participant_activity(resident)
+    activity = selectors.participant_activity(resident)
     census = participant_services.claimed_entry(resident)
     return page(
         request, "account/account.html", where, status=status, form=form, activity=activity, census=census

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from territoire.accounts.services import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, pabulib_io, selectors
-from territoire.participation import views_reads as reads
 from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
@@ -227,7 +226,7 @@ def proposals(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpRes
 
 
 def _proposal(where: Place, proposal_id: UUID) -> Any:
-    proposal = reads.public_proposal(where.organisation, proposal_id)
+    proposal = selectors.published_proposal(where.organisation, proposal_id)
     if proposal is None:
         raise Http404("unknown proposal")
     return proposal

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from territoire.core.ratelimit import rate_limited
-from territoire.participation import views_reads as reads
+from territoire.participation import selectors
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import ParticipatoryBudget, ProposalStatus
 from territoire.participation.permissions import can_manage_process
@@ -52,7 +52,7 @@ def dashboard(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpRes
                     request, _("Résultats de « %(name)s » calculés et publiés.") % {"name": envelope.name}
                 )
                 return HttpResponseRedirect(request.path)
-    by_status, envelopes, reports = reads.budget_dashboard(budget)
+    by_status, envelopes, reports = selectors.budget_dashboard(budget)
     statuses = [(label, by_status.get(value, 0)) for value, label in ProposalStatus.choices]
     return page(
         request,
