@@ -7,11 +7,12 @@ statement once per model and database, then only converts the values (each field
 ``pre_save`` and ``get_db_prep_save``, as ``save()`` does) and runs it.
 
 What it does not do, by design: call an overridden ``save()``, send the ``pre_save`` and
-``post_save`` signals, or update an existing row. It is for append-only rows of models
-that no signal receiver watches; the first insert of a model checks that, and refuses a
-model with receivers (other than the cache's, which ignores unpublished apps), a
-published app's model (its writes must bump the cache version) or an inherited model.
-It runs in the caller's transaction.
+``post_save`` signals, or update an existing row. It is for the first write of rows of
+models that no signal receiver watches: append-only records (history, audit), or a new
+report, later updated with ``save()`` as usual. The first insert of a model on a
+database checks that, and refuses a model with receivers (other than the cache's, which
+ignores unpublished apps), a published app's model (its writes must bump the cache
+version) or an inherited model. It runs in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ def _check(model: type[Model]) -> None:
     if opts.parents:
         raise TypeError(f"{opts.label}: rows.insert does not handle multi-table inheritance")
     for signal in (pre_save, post_save):
-        receivers = list(signal._live_receivers(model)[0])  # (sync, async) receivers
+        sync_receivers, async_receivers = signal._live_receivers(model)
+        receivers = [*sync_receivers, *async_receivers]
         watched = [r for r in receivers if getattr(r, "__module__", "") != _CACHE_RECEIVER_MODULE]
         if watched:
             raise TypeError(f"{opts.label} has save signal receivers ({watched!r}): use save()")
