@@ -42,7 +42,7 @@ def territoire_env(var_dir: Path, db_path: Path) -> dict[str, str]:
     return env
 
 
-# --- Added for open311.py and load.py (dashboard.py keeps its own copies) -----------------
+# --- Servers and requests of every benchmark -------------------------------------------
 
 LOOPBACK = "127.0.0.1"
 

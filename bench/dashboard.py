@@ -11,24 +11,28 @@ target for a fixed time with ``wrk`` (or a Python fallback), and writes
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import loadgen
-from common import log, machine_info, territoire_env
+from common import (
+    LOOPBACK,
+    fresh_sqlite,
+    gunicorn_server,
+    http_request,
+    log,
+    machine_info,
+    run_step,
+    territoire_env,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -36,7 +40,7 @@ VAR_DIR = BENCH_DIR / "var"
 DB_PATH = VAR_DIR / "bench.sqlite3"
 RESULTS = BENCH_DIR / "results" / "dashboard.json"
 BIN = REPO / ".venv" / "bin"
-HOST = "127.0.0.1"
+
 ORGANISATION = "200099001"  # the demo territory's SIREN
 BASELINE = "baseline"
 AIM = {"target": "home", "min_ratio_to_baseline": 0.5}
@@ -73,29 +77,12 @@ def bench_env() -> dict[str, str]:
     return territoire_env(VAR_DIR, DB_PATH)
 
 
-def run_step(title: str, command: list[str], env: dict[str, str], timeout: float) -> float:
-    """Run one setup command, streaming its output; return its duration in seconds."""
-    log(f"{title}: {' '.join([Path(command[0]).name, *command[1:]])}")
-    started = time.perf_counter()
-    try:
-        subprocess.run(command, env=env, cwd=REPO, check=True, timeout=timeout)
-    except subprocess.CalledProcessError as exc:
-        raise SystemExit(f"[bench] {title} failed (exit {exc.returncode})") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise SystemExit(f"[bench] {title} took more than {timeout:.0f} s") from exc
-    elapsed = time.perf_counter() - started
-    log(f"{title}: done in {elapsed:.1f} s")
-    return elapsed
-
-
 def build_database(args: argparse.Namespace, env: dict[str, str]) -> dict[str, float]:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+    fresh_sqlite(DB_PATH)
     log(f"fresh database {DB_PATH.relative_to(REPO)}")
     territoire = str(BIN / "territoire")
     timings = {
-        "migrate_s": run_step("migrate", [territoire, "migrate", "--verbosity", "0"], env, timeout=600),
+        "migrate_s": run_step("migrate", [territoire, "migrate", "--verbosity", "0"], env, REPO, timeout=600),
         "demo_s": run_step(
             "demo",
             [
@@ -110,6 +97,7 @@ def build_database(args: argparse.Namespace, env: dict[str, str]) -> dict[str, f
                 "--reset",
             ],
             env,
+            REPO,
             timeout=1800,
         ),
     }
@@ -134,79 +122,11 @@ def dataset_size() -> dict[str, int]:
     return sizes
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], workers: int, startup_timeout: float = 60) -> Iterator[int]:
-    """Serve the project on a free loopback port for the duration of the block; always stop it."""
-    port = free_port()
-    log_path = VAR_DIR / "gunicorn.log"
-    command = [
-        str(BIN / "gunicorn"),
-        "territoire.wsgi",
-        "--workers",
-        str(workers),
-        "--bind",
-        f"{HOST}:{port}",
-        "--log-level",
-        "warning",
-    ]
-    log(f"gunicorn: {workers} workers on http://{HOST}:{port} (log: {log_path.relative_to(REPO)})")
-    with log_path.open("w") as log_file:
-        # Its own session: a Ctrl-C in the terminal reaches us, and we stop it cleanly.
-        process = subprocess.Popen(
-            command, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            deadline = time.monotonic() + startup_timeout
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"[bench] gunicorn exited with {process.returncode}; see {log_path}")
-                try:
-                    if get(port, "/healthz/live", timeout=2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"[bench] gunicorn did not answer within {startup_timeout:.0f} s")
-                time.sleep(0.2)
-            log("gunicorn: /healthz/live answers")
-            yield port
-        finally:
-            stop(process)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    log(f"stopping gunicorn (pid {process.pid})")
-    process.terminate()  # the master stops its workers gracefully
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # its own group: the master and its workers only
-        process.wait(timeout=5)
-
-
 def check_targets(port: int) -> dict[str, int]:
     """Every target must answer 200 before it is loaded; return each response's size."""
     sizes = {}
     for target in TARGETS:
-        status, body = get(port, target.path, timeout=60)
+        status, _headers, body = http_request(port, target.path, timeout=60)
         if status != 200:
             raise SystemExit(f"[bench] {target.path} answered {status}, expected 200")
         sizes[target.name] = len(body)
@@ -224,7 +144,7 @@ def load(args: argparse.Namespace, url: str, duration: float) -> loadgen.LoadRes
 def measure(args: argparse.Namespace, port: int) -> dict[str, loadgen.LoadResult]:
     results = {}
     for target in TARGETS:
-        url = f"http://{HOST}:{port}{target.path}"
+        url = f"http://{LOOPBACK}:{port}{target.path}"
         if args.warmup > 0:
             done, failed = loadgen.warm_up(url, duration=args.warmup, clients=2 * args.workers)
             log(f"{target.name}: warm-up {args.warmup:g} s, {done} requests, {failed} failed")
@@ -379,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         log("dataset: " + ", ".join(f"{v:,} {k}" for k, v in dataset.items()))
         load_before = [round(x, 2) for x in os.getloadavg()]
         log(f"load average before the server starts: {load_before[0]} on {os.cpu_count()} CPU(s)")
-        with gunicorn(env, args.workers) as port:
+        with gunicorn_server(env, workers=args.workers, log_path=VAR_DIR / "gunicorn.log", cwd=REPO) as port:
             sizes = check_targets(port)
             results = measure(args, port)
     except KeyboardInterrupt:
