@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from importlib import metadata
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 
@@ -93,6 +94,20 @@ def fresh_sqlite(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # so that the finally blocks stop the server
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both end in the finally blocks that stop the server.
+
+    SIGINT is set explicitly: a shell starting the benchmark in the background would
+    otherwise ignore it.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:

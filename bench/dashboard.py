@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sqlite3
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import loadgen
@@ -31,6 +29,7 @@ from common import (
     log,
     machine_info,
     run_step,
+    stop_on_signals,
     territoire_env,
 )
 
@@ -270,16 +269,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # so that the finally blocks stop the server
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # Ctrl-C and SIGTERM both end in the finally blocks that stop the server (SIGINT is
-    # set explicitly: a shell starting us in the background would otherwise ignore it).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_signals()
     if not (BIN / "gunicorn").exists():
         raise SystemExit("[bench] .venv is missing: run `make install` first")
     if args.wrk:

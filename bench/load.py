@@ -18,19 +18,25 @@ import argparse
 import json
 import os
 import re
-import signal
 import sys
 import threading
 import time
 from collections import deque
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
 import loadgen
 import open311
-from common import LOOPBACK, gunicorn_server, http_request, log, machine_info, wait_until_stable
+from common import (
+    LOOPBACK,
+    gunicorn_server,
+    http_request,
+    log,
+    machine_info,
+    stop_on_signals,
+    wait_until_stable,
+)
 from open311 import BenchError
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -343,14 +349,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # so that the finally blocks stop the server
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_signals()
     if not (open311.BIN / "gunicorn").exists():
         raise SystemExit("[bench] .venv is missing: run `make install` first")
     generator = loadgen.wrk_version(args.wrk)

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -33,7 +32,6 @@ from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -47,6 +45,7 @@ from common import (
     machine_info,
     run_step,
     sqlite_count,
+    stop_on_signals,
     territoire_env,
     wait_until_stable,
 )
@@ -977,14 +976,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # so that the finally blocks stop the server
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_signals()
     if not (BIN / "gunicorn").exists():
         raise SystemExit("[bench] .venv is missing: run `make install` first")
     generator = loadgen.wrk_version(args.wrk)
