@@ -22,8 +22,33 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """Base for records that are written once: a saved row is never saved again.
+
+    ``save()`` on a row that has a primary key raises ``ValueError`` with
+    ``append_only_message``. A correction is a new row. Queryset ``update()`` is the
+    one way to flip a bookkeeping flag (``Measurement.is_current``); rows are never
+    deleted one by one (a cascade from their owner removes them).
+    """
+
+    append_only_message = "These records are append-only."
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError(self.append_only_message)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(self.append_only_message)
+
+
+class AuditEvent(AppendOnlyModel):
     """One write by a person or an integration. Append-only: never updated or deleted."""
+
+    append_only_message = "Audit events are append-only."
 
     created_at = models.DateTimeField(_("date"), auto_now_add=True, db_index=True)
     # Empty for residents' and integrations' writes: a partial index (non-null rows only).
@@ -54,11 +79,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Audit events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class DataVersion(models.Model):

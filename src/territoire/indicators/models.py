@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from territoire.core.models import TimeStampedModel
+from territoire.core.models import AppendOnlyModel, TimeStampedModel
 from territoire.territory.models import Organisation, Scope
 
 code_validator = RegexValidator(
@@ -134,7 +132,7 @@ class MeasurementOrigin(models.TextChoices):
     DEMO = "demo", _("démonstration")
 
 
-class Measurement(models.Model):
+class Measurement(AppendOnlyModel):
     """One figure of an indicator for a scope and a period.
 
     Append-only: a correction is a new row (``version`` + 1) that supersedes the old
@@ -202,9 +200,3 @@ class Measurement(models.Model):
     def __str__(self) -> str:
         return f"{self.indicator_id}@{self.scope_id} {self.period_start}–{self.period_end}: {self.value}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # Append-only: the figure of an existing row never changes (services flip only
-        # ``is_current`` through a queryset update).
-        if self.pk is not None:
-            raise ValueError("Measurements are append-only: record a correction instead.")
-        super().save(*args, **kwargs)

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoire.core.models import TimeStampedModel
+from territoire.core.models import AppendOnlyModel, TimeStampedModel
 from territoire.territory.models import Commune, Organisation, Zone
 
 DESCRIPTION_MAX_LENGTH = 4000
@@ -521,7 +521,7 @@ class ReportPhoto(TimeStampedModel):
         return f"{self.report_id}/{self.public_id}"
 
 
-class ReportEvent(models.Model):
+class ReportEvent(AppendOnlyModel):
     """One change in a report's life: who, when, what. Append-only."""
 
     report = models.ForeignKey(
@@ -577,10 +577,6 @@ class ReportEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise ValueError("Report events are append-only.")
-        super().save(*args, **kwargs)
 
 
 class Support(models.Model):

@@ -112,6 +112,8 @@ def test_a_measurement_cannot_be_changed_in_place(
     measurement.value = Decimal("99")
     with pytest.raises(ValueError, match="append-only"):
         measurement.save()
+    with pytest.raises(ValueError, match="append-only"):
+        measurement.delete()
     assert Measurement.objects.get().value == Decimal("10")
 
 

@@ -76,3 +76,13 @@ def test_history_is_append_only(make_report: Callable[..., Report]) -> None:
     event.message = "changed"
     with pytest.raises(ValueError, match="append-only"):
         event.save()
+    with pytest.raises(ValueError, match="append-only"):
+        event.delete()
+    assert ReportEvent.objects.get(pk=event.pk).message == ""
+
+
+def test_history_goes_with_its_report(make_report: Callable[..., Report]) -> None:
+    report = make_report()
+    assert ReportEvent.objects.filter(report=report).exists()
+    report.delete()  # the cascade removes the history: no row is deleted one by one
+    assert not ReportEvent.objects.filter(report_id=report.pk).exists()
