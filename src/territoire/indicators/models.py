@@ -199,4 +199,3 @@ class Measurement(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}@{self.scope_id} {self.period_start}–{self.period_end}: {self.value}"
-

@@ -30,7 +30,6 @@ from territoire.reports.models import (
 )
 from territoire.reports.services import AttributeSpec
 from territoire.territory.models import Commune, Zone
-from territoire.territory.services import save_zones
 
 YES_NO = [("oui", "Oui"), ("non", "Non")]
 # (code, name, group, team, SLA days, minutes on site, type, weight, attributes)
@@ -226,43 +225,6 @@ REPORTS_PER_1000_PER_YEAR = 9.0
 MAX_REPORTS = 600
 
 
-def _square(lat: float, lon: float, size: float) -> dict[str, Any]:
-    return {
-        "type": "Polygon",
-        "coordinates": [
-            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-        ],
-    }
-
-
-def _ensure_zones(ctx: DemoContext) -> None:
-    """Communes without zones get one ("Bourg"), so that their reports can be located."""
-    from territoire.territory.demo import NAMED
-
-    zoned = set(Zone.objects.filter(commune__in=ctx.commune_objects).values_list("commune_id", flat=True))
-    for index, commune in enumerate(ctx.commune_objects):
-        if commune.pk in zoned:
-            continue
-        if index < len(NAMED):
-            lat, lon = NAMED[index][3]
-        else:
-            lat, lon = 47.1 + (index % 10) * 0.04, -2.4 + (index // 10) * 0.05
-        save_zones(
-            features={
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {"name": "Bourg", "population": commune.population},
-                        "geometry": _square(lat - 0.01, lon - 0.015, 0.025),
-                    }
-                ],
-            },
-            commune=commune,
-            source="demo",
-        )
-
-
 def _point_in(zone: Zone, rng: random.Random) -> tuple[float, float]:
     geom: Any = shape(zone.geometry)
     min_x, min_y, max_x, max_y = geom.bounds
@@ -298,7 +260,6 @@ def populate(ctx: DemoContext) -> str:
             keywords=group.lower(),
             position=position,
         )
-    _ensure_zones(ctx)
     valmont = ctx.commune_objects[0]
     zones_by_commune: dict[int, list[Zone]] = {}
     for zone in Zone.objects.filter(commune__in=ctx.commune_objects).order_by("commune_id", "code"):

@@ -578,7 +578,6 @@ class ReportEvent(AppendOnlyModel):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind}"
 
 
-
 class Support(models.Model):
     """A "+1": someone else meets the same issue. One per supporter fingerprint (a hash)."""
 

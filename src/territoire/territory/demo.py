@@ -73,6 +73,20 @@ def populate(ctx: DemoContext) -> str:
         for k, district in enumerate(DISTRICTS)
     ]
     save_zones(features={"type": "FeatureCollection", "features": features}, commune=valmont, source="demo")
+    # Every other commune is one zone, its "Bourg": each place of the territory is in a zone.
+    for index, commune in enumerate(ctx.commune_objects[1:], start=1):
+        if index < len(NAMED):
+            lat, lon = NAMED[index][3]
+        else:
+            lat, lon = 47.1 + (index % 10) * 0.04, -2.4 + (index // 10) * 0.05
+        bourg = {
+            "type": "Feature",
+            "properties": {"name": "Bourg", "population": commune.population},
+            "geometry": _square(lat - 0.01, lon - 0.015, 0.025),
+        }
+        save_zones(
+            features={"type": "FeatureCollection", "features": [bourg]}, commune=commune, source="demo"
+        )
 
     User = get_user_model()  # noqa: N806
     people = [
@@ -92,4 +106,7 @@ def populate(ctx: DemoContext) -> str:
         Membership.objects.get_or_create(user=user, organisation=org, commune=commune, role=role)
         ctx.users[username] = user
         ctx.credentials.append((username, password, str(Role(role).label)))
-    return f"{org.name}: {ctx.communes} communes, {len(DISTRICTS)} zones in {valmont.name}, {len(people)} staff accounts"
+    return (
+        f"{org.name}: {ctx.communes} communes, {len(DISTRICTS)} zones in {valmont.name} and one in each"
+        f" other commune, {len(people)} staff accounts"
+    )
