@@ -57,8 +57,10 @@ class BudgetOut(Schema):
 
 
 class ProposalOut(Schema):
-    id: str
-    project_id: str
+    """Read from ``selectors.PublicProposal``: a hidden proposal is already reduced there."""
+
+    id: str = Field(alias="public_id")
+    project_id: str = Field(alias="external_id")
     title: str
     description: str
     status: str
@@ -209,27 +211,7 @@ def list_proposals(
     show_votes = selectors.results_published(budget)
     qs = selectors.proposals_queryset(budget, envelope=env, with_votes=show_votes)
     page = paginate(qs, filters.page, filters.page_size)
-    rows = [selectors.public_proposal(p, show_votes=show_votes) for p in page["results"]]
-    page["results"] = [
-        {
-            "id": r.public_id,
-            "project_id": r.external_id,
-            "title": r.title,
-            "description": r.description,
-            "status": r.status,
-            "public_reason": r.public_reason,
-            "estimated_cost": r.estimated_cost,
-            "category": r.category,
-            "zone": r.zone,
-            "envelope": r.envelope,
-            "hidden": r.hidden,
-            "hidden_reason": r.hidden_reason,
-            "selected": r.selected,
-            "votes": r.votes,
-            "points": r.points,
-        }
-        for r in rows
-    ]
+    page["results"] = [selectors.public_proposal(p, show_votes=show_votes) for p in page["results"]]
     return page
 
 

@@ -74,19 +74,17 @@ def populate(ctx: DemoContext) -> str:
     ]
     save_zones(features={"type": "FeatureCollection", "features": features}, commune=valmont, source="demo")
     # Every other commune is one zone, its "Bourg": each place of the territory is in a zone.
-    for index, commune in enumerate(ctx.commune_objects[1:], start=1):
+    for index, other in enumerate(ctx.commune_objects[1:], start=1):
         if index < len(NAMED):
             lat, lon = NAMED[index][3]
         else:
             lat, lon = 47.1 + (index % 10) * 0.04, -2.4 + (index // 10) * 0.05
         bourg = {
             "type": "Feature",
-            "properties": {"name": "Bourg", "population": commune.population},
+            "properties": {"name": "Bourg", "population": other.population},
             "geometry": _square(lat - 0.01, lon - 0.015, 0.025),
         }
-        save_zones(
-            features={"type": "FeatureCollection", "features": [bourg]}, commune=commune, source="demo"
-        )
+        save_zones(features={"type": "FeatureCollection", "features": [bourg]}, commune=other, source="demo")
 
     User = get_user_model()  # noqa: N806
     people = [

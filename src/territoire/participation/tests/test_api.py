@@ -57,6 +57,46 @@ def test_budget_endpoints(client: Client, organisation: Organisation, commune: C
         assert str(voter.public_id).encode() not in everything
 
 
+def test_proposals_show_their_public_fields_only(
+    client: Client, organisation: Organisation, commune: Commune
+) -> None:
+    budget, _voters = _closed_budget_with_results(organisation, commune)
+    hidden = budget.proposals.order_by("id")[0]
+    hidden.hidden_at = timezone.now()
+    hidden.hidden_reason = "Hors compétence"
+    hidden.save()
+    base = f"/api/v1/organisations/{organisation.siren}/budgets/{budget.public_id}/proposals"
+    results = client.get(base).json()["results"]
+    assert set(results[0]) == {
+        "id",
+        "project_id",
+        "title",
+        "description",
+        "status",
+        "public_reason",
+        "estimated_cost",
+        "category",
+        "zone",
+        "envelope",
+        "hidden",
+        "hidden_reason",
+        "selected",
+        "votes",
+        "points",
+    }
+    by_id = {r["id"]: r for r in results}
+    assert set(by_id) == {str(p.public_id) for p in budget.proposals.all()}
+    shown = by_id[str(hidden.public_id)]
+    assert shown["project_id"] == hidden.external_id
+    assert (shown["hidden"], shown["hidden_reason"], shown["title"], shown["description"]) == (
+        True,
+        "Hors compétence",
+        "",
+        "",
+    )
+    assert sum(r["votes"] for r in results) == 6  # three ballots of two projects, published
+
+
 def test_unknown_or_unpublished_is_404(client: Client, organisation: Organisation) -> None:
     budget = make_budget(organisation)  # voting in progress
     base = f"/api/v1/organisations/{organisation.siren}/budgets"
