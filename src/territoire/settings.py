@@ -141,6 +141,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with writers queued on a file lock instead of SQLite's busy
+    # sleeps (territoire/core/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "territoire.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and one writer work together; IMMEDIATE avoids the
         # "database is locked" upgrade deadlock between two writers. temp_store=MEMORY
@@ -151,11 +154,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # (40 MB) instead of 1,000 copies a page rewritten by many commits once, and
         # syncs the disk ten times less often.
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=10000;"
             " PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
+        # Seconds a writer waits for another one (the file lock, then SQLite's busy timeout).
+        "timeout": 5,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TERRITOIRE_TEST_SQLITE", None)}

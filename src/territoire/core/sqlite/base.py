@@ -1,0 +1,133 @@
+"""Django's SQLite backend, with writers queued on a file lock.
+
+SQLite lets one connection write at a time. A connection that finds the write lock
+taken waits in SQLite's busy handler, which sleeps 1 ms, then 2, 5, 10 ms… between
+attempts, however soon the lock is released. A web request's write transaction lasts
+a fraction of a millisecond (an Open311 report: three inserts and a commit), so with
+two web workers writing, a waiting writer slept several times longer than the
+transaction it waited for, and the CPU sat idle meanwhile.
+
+Here every transaction of ``transaction.atomic()`` (which begins with
+``BEGIN IMMEDIATE``, see ``settings.py``) first takes an exclusive ``flock`` on
+``<database>-writer.lock``, and gives it back after ``COMMIT`` or ``ROLLBACK``. A
+writer that finds it taken looks again every few tens of microseconds for 10 ms (a
+web request's transaction is over by then), then every millisecond, up to the
+``timeout`` of the database's ``OPTIONS`` (5 s, as SQLite's own wait), and then
+raises ``OperationalError`` naming the lock file.
+
+The file lock is a queue, not the guarantee: SQLite's own locking still protects
+every write. A writer that does not take the file lock (another program, a write
+outside ``atomic()``, in autocommit mode) is waited for by SQLite's busy handler as
+before. The kernel releases the lock of a process that dies. An in-memory database
+has no lock file (one process only).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+from django.db.utils import OperationalError
+
+LOCK_SUFFIX = "-writer.lock"
+DEFAULT_TIMEOUT = 5.0
+# A web request's transaction ends within a millisecond: look again often at first
+# (the kernel rounds these sleeps up to about 60 µs); a writer still there after 10 ms
+# is a long one (an import), looked at every millisecond.
+SHORT_PAUSE = 0.00002
+LONG_PAUSE = 0.001
+SHORT_WAIT = 0.01
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _writer_fd: int | None = None
+    _writer_pid: int = 0
+    _writer_locked: bool = False
+
+    # --- the file lock ------------------------------------------------------------------
+
+    def writer_lock_path(self) -> str | None:
+        """``<database>-writer.lock``, or None for an in-memory database."""
+        if self.is_in_memory_db():
+            return None
+        return f"{self.settings_dict['NAME']}{LOCK_SUFFIX}"
+
+    def _writer_lock_fd(self) -> int | None:
+        path = self.writer_lock_path()
+        if path is None:
+            return None
+        if self._writer_fd is not None and self._writer_pid != os.getpid():
+            # Inherited through fork: that open file shares its lock with the parent's.
+            # Closing our copy leaves the parent's lock alone; open a file of our own.
+            os.close(self._writer_fd)
+            self._writer_fd = None
+            self._writer_locked = False
+        if self._writer_fd is None:
+            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._writer_pid = os.getpid()
+        return self._writer_fd
+
+    def _acquire_writer_lock(self) -> None:
+        fd = self._writer_lock_fd()
+        if fd is None or self._writer_locked:
+            return
+        started = time.monotonic()
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", DEFAULT_TIMEOUT))
+        pause = SHORT_PAUSE
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= timeout:
+                    raise OperationalError(
+                        f"database is locked: another writer held {self.writer_lock_path()} for"
+                        f" more than {timeout:g} s (a long transaction is running; retry later)"
+                    ) from None
+                if waited >= SHORT_WAIT:
+                    pause = LONG_PAUSE
+                time.sleep(pause)
+            else:
+                self._writer_locked = True
+                return
+
+    def _release_writer_lock(self) -> None:
+        if self._writer_locked and self._writer_fd is not None:
+            self._writer_locked = False
+            fcntl.flock(self._writer_fd, fcntl.LOCK_UN)
+
+    # --- where a transaction begins and ends --------------------------------------------
+    # Django's private hooks of a backend, which django-stubs does not declare.
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self._acquire_writer_lock()
+        try:
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]
+        except BaseException:
+            self._release_writer_lock()
+            raise
+
+    def _commit(self) -> Any:
+        try:
+            return super()._commit()  # type: ignore[misc]
+        finally:
+            self._release_writer_lock()
+
+    def _rollback(self) -> Any:
+        try:
+            return super()._rollback()  # type: ignore[misc]
+        finally:
+            self._release_writer_lock()
+
+    def _close(self) -> Any:
+        try:
+            return super()._close()  # type: ignore[misc]
+        finally:
+            # Closing the connection rolls back an open transaction: nothing is held.
+            self._release_writer_lock()
+            if self._writer_fd is not None and self._writer_pid == os.getpid():
+                os.close(self._writer_fd)
+            self._writer_fd = None
