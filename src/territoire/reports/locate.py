@@ -19,6 +19,7 @@ The snapshot's model instances are shared between requests: read them, never sav
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -93,20 +94,25 @@ _snapshot: Territory | None = None
 _lock = threading.Lock()
 
 
-def _fingerprint() -> tuple[Any, ...]:
+@functools.cache
+def fingerprint_sql(vendor: str) -> str:
+    """The query behind the snapshot's key: counts and latest changes, read from indexes."""
     from territoire.reports.models import ReportStatus, ServiceAttribute, ServiceCategory
 
-    sql = _FINGERPRINT_SQL.format(
+    return _FINGERPRINT_SQL.format(
         status=ReportStatus._meta.db_table,
-        true="TRUE" if connection.vendor == "postgresql" else "1",
+        true="TRUE" if vendor == "postgresql" else "1",
         org=Organisation._meta.db_table,
         com=Commune._meta.db_table,
         zone=Zone._meta.db_table,
         cat=ServiceCategory._meta.db_table,
         attr=ServiceAttribute._meta.db_table,
     )
+
+
+def _fingerprint() -> tuple[Any, ...]:
     with connection.cursor() as cursor:
-        cursor.execute(sql)  # table names only, no parameter
+        cursor.execute(fingerprint_sql(connection.vendor))  # table names only, no parameter
         row = cursor.fetchone()
     return (connection.alias, *[str(v) for v in row or ()])
 

@@ -137,6 +137,8 @@ class ServiceCategory(TimeStampedModel):
         verbose_name = _("catégorie de signalement")
         verbose_name_plural = _("catégories de signalement")
         ordering = ["organisation", "position", "name"]
+        # The territory snapshot (locate.py) asks for the latest change on every request.
+        indexes = [models.Index(fields=["updated_at"], name="reports_category_updated")]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "service_code"], name="reports_category_unique_code"

@@ -37,6 +37,9 @@ class Organisation(TimeStampedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Per-process snapshots of the territory (reports.locate) ask for the latest change
+        # on every request: the index answers without reading every row.
+        indexes = [models.Index(fields=["updated_at"], name="territory_org_updated")]
 
     def __str__(self) -> str:
         return self.name
@@ -64,6 +67,9 @@ class Commune(TimeStampedModel):
         verbose_name = _("commune")
         verbose_name_plural = _("communes")
         ordering = ["name"]
+        # Per-process snapshots of the territory (reports.locate) ask for the latest change
+        # on every request: the index answers without reading every row.
+        indexes = [models.Index(fields=["updated_at"], name="territory_commune_updated")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.insee_code})"
@@ -87,6 +93,10 @@ class Zone(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["commune", "code"], name="zone_unique_code_per_commune")
         ]
+        # Per-process snapshots of the territory (reports.locate) ask for the latest change
+        # on every request: without the index that reads every row, and a zone's row holds
+        # its polygon (a page or more each).
+        indexes = [models.Index(fields=["updated_at"], name="territory_zone_updated")]
 
     def __str__(self) -> str:
         return self.name
