@@ -163,7 +163,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 5,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TERRITOIRE_TEST_SQLITE", None)}
+    # Said explicitly: pytest-django knows an in-memory default only for Django's own ENGINE.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TERRITOIRE_TEST_SQLITE") or ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
