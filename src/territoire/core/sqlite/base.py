@@ -18,19 +18,24 @@ raises ``OperationalError`` naming the lock file.
 The file lock is a queue, not the guarantee: SQLite's own locking still protects
 every write. A writer that does not take the file lock (another program, a write
 outside ``atomic()``, in autocommit mode) is waited for by SQLite's busy handler as
-before. The kernel releases the lock of a process that dies. An in-memory database
+before. The kernel releases the lock of a process that dies. The lock file takes the
+database file's mode and owner; if it cannot be opened, the writers are not queued (a
+warning is logged) and SQLite's lock serialises them as before. An in-memory database
 has no lock file (one process only).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 from typing import Any
 
 from django.db.backends.sqlite3 import base
 from django.db.utils import OperationalError
+
+logger = logging.getLogger(__name__)
 
 LOCK_SUFFIX = "-writer.lock"
 DEFAULT_TIMEOUT = 5.0
@@ -42,10 +47,32 @@ LONG_PAUSE = 0.001
 SHORT_WAIT = 0.01
 
 
+def _open_lock_file(path: str, database: str) -> int:
+    """Open (or create) the lock file with the database file's mode and owner, as SQLite
+    does for its ``-wal`` and ``-shm`` files: a command run as root must not leave a
+    lock file the web server's user cannot open."""
+    try:
+        db = os.stat(database)
+    except OSError:
+        db = None
+    mode = (db.st_mode & 0o666) if db is not None else 0o600
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+    try:
+        if db is not None and os.geteuid() == 0:
+            lock = os.fstat(fd)
+            if (lock.st_uid, lock.st_gid) != (db.st_uid, db.st_gid):
+                os.fchown(fd, db.st_uid, db.st_gid)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_fd: int | None = None
     _writer_pid: int = 0
     _writer_locked: bool = False
+    _writer_warned: bool = False
 
     # --- the file lock ------------------------------------------------------------------
 
@@ -66,7 +93,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._writer_fd = None
             self._writer_locked = False
         if self._writer_fd is None:
-            self._writer_fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._writer_fd = _open_lock_file(path, str(self.settings_dict["NAME"]))
+            except OSError as exc:
+                # Not fatal: SQLite's own lock still serialises the writers, only slower.
+                if not self._writer_warned:
+                    self._writer_warned = True
+                    logger.warning("writers not queued: cannot open %s (%s)", path, exc)
+                return None
             self._writer_pid = os.getpid()
         return self._writer_fd
 

@@ -207,14 +207,31 @@ def test_an_autocommit_write_waits_on_sqlites_own_lock(database: Callable[..., D
     assert lock_is_free(holder)
 
 
-def test_the_lock_file_sits_next_to_the_database(database: Callable[..., DatabaseWrapper]) -> None:
+def test_the_lock_file_sits_next_to_the_database_with_its_mode(
+    database: Callable[..., DatabaseWrapper],
+) -> None:
     db = database()
+    os.chmod(db.settings_dict["NAME"], 0o640)
     begin(db)
     end(db)
     lock = Path(f"{db.settings_dict['NAME']}{LOCK_SUFFIX}")
     assert db.writer_lock_path() == str(lock)
-    assert lock.exists()
-    assert oct(lock.stat().st_mode & 0o777) == oct(0o600)
+    assert oct(lock.stat().st_mode & 0o777) == oct(0o640)
+    assert lock.stat().st_uid == Path(db.settings_dict["NAME"]).stat().st_uid
+
+
+def test_without_a_usable_lock_file_sqlite_still_serialises_the_writers(
+    database: Callable[..., DatabaseWrapper], caplog: pytest.LogCaptureFixture
+) -> None:
+    db = database(timeout=1)
+    Path(str(db.writer_lock_path())).mkdir()  # a directory cannot be opened for writing
+    begin(db)
+    insert(db, "written")
+    end(db)
+    assert "writers not queued: cannot open" in caplog.text
+    with db.cursor() as cursor:
+        cursor.execute("SELECT name FROM step")
+        assert cursor.fetchall() == [("written",)]
 
 
 def test_an_in_memory_database_has_no_lock_file() -> None:
