@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import random
@@ -143,6 +144,39 @@ def build_demo(
         ),
     }
     return {k: round(v, 1) for k, v in timings.items()}
+
+
+def detail_zone_outlines(db_path: Path, vertices: int) -> int:
+    """Give each demo zone an outline of about ``vertices`` points, of the same shape.
+
+    The demo's zones are 5-point squares; a real district's outline has hundreds to
+    thousands of points, and a row a page or more long. Points are added along each
+    edge, so every point stays inside or outside exactly as before. Returns the number
+    of zones changed.
+    """
+    if vertices <= 0:
+        return 0
+    changed = 0
+    with closing(sqlite3.connect(db_path)) as db:
+        rows = db.execute("SELECT id, geometry FROM territory_zone").fetchall()
+        for zone_id, text in rows:
+            geometry = json.loads(text)
+            if geometry.get("type") != "Polygon":
+                continue
+            rings = []
+            for ring in geometry["coordinates"]:
+                steps = max(1, vertices // max(1, len(ring) - 1))
+                dense = []
+                for (x0, y0), (x1, y1) in itertools.pairwise(ring):
+                    dense += [[x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps] for k in range(steps)]
+                rings.append([*dense, ring[-1]])
+            db.execute(
+                "UPDATE territory_zone SET geometry = ? WHERE id = ?",
+                (json.dumps({"type": "Polygon", "coordinates": rings}), zone_id),
+            )
+            changed += 1
+        db.commit()
+    return changed
 
 
 def create_api_key(env: dict[str, str], name: str) -> str:
@@ -949,6 +983,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--communes", type=int, default=50)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--zone-vertices",
+        type=int,
+        default=1000,
+        help="points of each zone's outline, as real districts have (default 1000; 0 keeps the demo's squares)",
+    )
     parser.add_argument("--only", choices=["intake", "listing"], help="run one part only")
     parser.add_argument(
         "--skip-setup",
@@ -1006,6 +1046,8 @@ def main(argv: list[str] | None = None) -> int:
             api_key = key_file.read_text().strip()
         else:
             setup.update(build_demo(env, DB_PATH, communes=args.communes, months=args.months, seed=args.seed))
+            detailed = detail_zone_outlines(DB_PATH, args.zone_vertices)
+            log(f"zones: {detailed} outlines of about {args.zone_vertices} points each")
             api_key = create_api_key(env, "Banc d'essai Open311")
             key_file.write_text(api_key + "\n")
             key_file.chmod(0o600)
@@ -1059,6 +1101,7 @@ def main(argv: list[str] | None = None) -> int:
             "communes": args.communes,
             "months": args.months,
             "seed": args.seed,
+            "zone_vertices": args.zone_vertices,
             "database": "sqlite",
             "server": f"gunicorn, {args.workers} sync workers, rate limits off",
             "load_generator": generator,
