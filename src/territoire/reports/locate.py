@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,11 +61,16 @@ class Territory:
     categories: dict[tuple[int, str], Any] = field(default_factory=dict)
     # The initial status of each organisation (a ReportStatus).
     initial_statuses: dict[int, Any] = field(default_factory=dict)
+    # Ids of the communes of each organisation, and of every commune that has one: the
+    # scopes of point-in-polygon, computed once rather than on every submission.
+    commune_ids_by_organisation: dict[int, frozenset[int]] = field(default_factory=dict)
+    attached_commune_ids: frozenset[int] = frozenset()
 
-    def communes_of(self, organisation_id: int) -> list[Commune]:
-        return [c for c in self.communes.values() if c.organisation_id == organisation_id]
+    def communes_of(self, organisation_id: int) -> frozenset[int]:
+        """The ids of the organisation's communes."""
+        return self.commune_ids_by_organisation.get(organisation_id, frozenset())
 
-    def locate(self, lat: float, lon: float, commune_ids: set[int] | None = None) -> Location | None:
+    def locate(self, lat: float, lon: float, commune_ids: Set[int] | None = None) -> Location | None:
         """The first zone (in commune, id order) covering the point, among ``commune_ids``."""
         if self.tree is None:
             return None
@@ -134,6 +139,12 @@ def _build(key: tuple[Any, ...]) -> Territory:
             commune.organisation = snap.organisations.get(commune.organisation_id)
         snap.communes[commune.pk] = commune
         snap.communes_by_insee[commune.insee_code] = commune
+    by_organisation: dict[int, set[int]] = {}
+    for commune in snap.communes.values():
+        if commune.organisation_id is not None:
+            by_organisation.setdefault(commune.organisation_id, set()).add(commune.pk)
+    snap.commune_ids_by_organisation = {org: frozenset(ids) for org, ids in by_organisation.items()}
+    snap.attached_commune_ids = frozenset().union(*snap.commune_ids_by_organisation.values())
     geometries = []
     for zone in Zone.objects.order_by("commune_id", "id"):
         zone.commune = snap.communes[zone.commune_id]

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -420,8 +420,12 @@ def _coordinate(raw: str, name: str, low: float, high: float, errors: list[Field
     return value
 
 
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _has_control_characters(text: str) -> bool:
-    return any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text)
+    """Whether ``text`` holds a C0 control character other than tab, line feed and return."""
+    return _CONTROL_CHARACTER.search(text) is not None
 
 
 def _validate_attribute(attribute: ServiceAttribute, raw: Any, errors: list[FieldError]) -> Any:
@@ -511,11 +515,11 @@ def _resolve_commune(
             return None, None
     if lat is not None and lon is not None:
         if chosen is not None:
-            scope: set[int] | None = {chosen.pk}
+            scope: Set[int] = {chosen.pk}
         elif org_id is not None:
-            scope = {c.pk for c in snap.communes_of(org_id)}
+            scope = snap.communes_of(org_id)
         else:
-            scope = {pk for pk, c in snap.communes.items() if c.organisation_id is not None}
+            scope = snap.attached_commune_ids
         location = snap.locate(lat, lon, scope)
         if location is None:
             errors.append(
@@ -1615,6 +1619,7 @@ def authenticate_api_key(raw: str) -> Open311ApiKey | None:
     if not raw or len(raw) > 200:
         return None
     now = timezone.now()
+    hashed = hash_api_key(raw)
     ops = connection.ops
     # One raw query: this runs on every Open311 POST, where the ORM's query building
     # would cost several times the lookup itself (a unique index). The database tells
@@ -1623,10 +1628,10 @@ def authenticate_api_key(raw: str) -> Open311ApiKey | None:
         cursor.execute(
             f"SELECT {_API_KEY_COLUMNS}, (last_used_at IS NULL OR last_used_at < %s)"  # noqa: S608 (names only)
             f" FROM {Open311ApiKey._meta.db_table} WHERE key_hash = %s AND revoked_at IS NULL",
-            [ops.adapt_datetimefield_value(now - timedelta(minutes=1)), hash_api_key(raw)],
+            [ops.adapt_datetimefield_value(now - timedelta(minutes=1)), hashed],
         )
         row = cursor.fetchone()
-    if row is None or not hmac.compare_digest(row[3], hash_api_key(raw)):
+    if row is None or not hmac.compare_digest(row[3], hashed):
         return None
     key = Open311ApiKey.from_db(connection.alias, _API_KEY_FIELDS, row[: len(_API_KEY_FIELDS)])
     if row[-1]:

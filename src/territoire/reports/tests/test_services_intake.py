@@ -74,6 +74,9 @@ def test_outside_the_territory_is_refused(territory: Territory) -> None:
         ({"long": ""}, "long"),
         ({"description": "x" * 4001}, "description"),
         ({"description": "nul\x00"}, "description"),
+        ({"description": "tab\x0bvertical"}, "description"),
+        ({"description": "unit\x1fseparator"}, "description"),
+        ({"address_string": "\x08rue"}, "address_string"),
         ({"email": "pas-une-adresse"}, "email"),
         ({"media_url": "javascript:alert(1)"}, "media_url"),
         ({"media_url": "ftp://example.org/a.jpg"}, "media_url"),
@@ -91,6 +94,11 @@ def test_bad_input_names_the_field_and_stores_nothing(
     territory: Territory, data: dict[str, Any], field: str
 ) -> None:
     assert field in errors_of(territory, **data)
+
+
+def test_tab_and_line_breaks_are_kept(territory: Territory) -> None:
+    report = submit(territory, description="Ligne 1\r\nLigne 2\tfin", address_string="1\true")
+    assert report.description == "Ligne 1\r\nLigne 2\tfin"
 
 
 def test_all_errors_collected(territory: Territory) -> None:
