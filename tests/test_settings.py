@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DATABASE_PREPARED_STATEMENTS"}
+    }
     return subprocess.run(
         [sys.executable, "-m", "territoire", *args],
         env={**base, **env},
@@ -76,3 +80,21 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "wal"
+
+
+@pytest.mark.parametrize(("flag", "expected"), [("", "True 5"), ("0", "None None")])
+def test_postgresql_prepares_repeated_queries_unless_turned_off(
+    tmp_path: Path, flag: str, expected: str
+) -> None:
+    env = {"TERRITOIRE_VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://u@db.example.org/x"}
+    if flag:
+        env["DATABASE_PREPARED_STATEMENTS"] = flag
+    result = _run(
+        env,
+        "shell",
+        "-c",
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
+        " print(o.get('server_side_binding'), o.get('prepare_threshold'))",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
