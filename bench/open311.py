@@ -149,7 +149,7 @@ def build_demo(
 def detail_zone_outlines(db_path: Path, vertices: int) -> int:
     """Give each demo zone an outline of about ``vertices`` points, of the same shape.
 
-    The demo's zones are 5-point squares; a real district's outline has hundreds to
+    The demo's zones are polygons of a few points; a real district's outline has hundreds to
     thousands of points, and a row a page or more long. Points are added along each
     edge, so every point stays inside or outside exactly as before. Returns the number
     of zones changed.
@@ -987,7 +987,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--zone-vertices",
         type=int,
         default=1000,
-        help="points of each zone's outline, as real districts have (default 1000; 0 keeps the demo's squares)",
+        help="points of each zone's outline, as real districts have (default 1000; 0 keeps the demo's)",
     )
     parser.add_argument("--only", choices=["intake", "listing"], help="run one part only")
     parser.add_argument(

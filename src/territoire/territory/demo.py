@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
+import shapely
+import shapely.affinity
 from django.contrib.auth import get_user_model
+from shapely.geometry import MultiPoint, Polygon, mapping
 
 from territoire.demo.context import DEMO_SIREN, DemoContext
 from territoire.territory.models import Membership, OrganisationKind, Role
@@ -26,12 +32,61 @@ def _commune_name(index: int) -> str:
     )
 
 
-def _square(lat: float, lon: float, size: float) -> dict[str, object]:
+# The communes tile the territory as real ones do: each is the Voronoi cell of its centre
+# (the five named ones where the source document puts them, the others on a sunflower
+# spiral around them, so that any number of communes spreads evenly without overlap),
+# within an outline around all the centres. Valmont's cell is cut the same way into its
+# four districts. No randomness: the same communes always get the same outlines.
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+# Degrees of longitude are shorter than degrees of latitude at 47° N.
+LON_SCALE = 1 / math.cos(math.radians(47.3))
+SPACING = 0.045  # degrees of latitude between neighbouring centres
+MARGIN = 0.025  # degrees between the outermost centres and the territory's edge
+# Where the seeds of Valmont's districts lie from its centre (north, east), as a share of
+# the radius of a disc as large as the commune.
+DISTRICT_OFFSETS = [(0.0, 0.0), (0.0, -0.55), (-0.5, 0.0), (0.4, 0.4)]
+
+
+def _centres(count: int) -> list[tuple[float, float]]:
+    """(lon, lat) of each commune's centre, the named ones first."""
+    centres = [(lon, lat) for _name, _population, _postcode, (lat, lon) in NAMED[:count]]
+    mid_lat = sum(lat for *_rest, (lat, _lon) in NAMED) / len(NAMED)
+    mid_lon = sum(lon for *_rest, (_lat, lon) in NAMED) / len(NAMED)
+    inner = 0.12  # beyond the named communes
+    for k in range(count - len(centres)):
+        radius = math.sqrt(inner**2 + k * SPACING**2 / math.pi * 1.1)
+        angle = k * GOLDEN_ANGLE
+        centres.append((mid_lon + radius * math.cos(angle) * LON_SCALE, mid_lat + radius * math.sin(angle)))
+    return centres
+
+
+def _outline(centres: list[tuple[float, float]]) -> Polygon:
+    """The territory: the hull of the centres with MARGIN all round (in kilometres alike)."""
+    hull = MultiPoint(centres).convex_hull
+    # Buffered where a degree of longitude is as long as one of latitude, then stretched back.
+    flat = shapely.affinity.scale(hull, xfact=1 / LON_SCALE, origin=(0, 0))
+    rounded = flat.buffer(MARGIN, quad_segs=4)
+    return shapely.affinity.scale(rounded, xfact=LON_SCALE, origin=(0, 0))
+
+
+def _cells(seeds: list[tuple[float, float]], outline: Polygon) -> list[Polygon]:
+    """The Voronoi cell of each seed (lon, lat) within ``outline``, in the seeds' order."""
+    if len(seeds) == 1:
+        return [outline]
+    regions = shapely.voronoi_polygons(MultiPoint(seeds), extend_to=outline, ordered=True)
+    cells = []
+    for region in regions.geoms:
+        # Not rounded: neighbours share their border exactly, a district its commune's.
+        cell = region.intersection(outline)
+        cells.append(cell if isinstance(cell, Polygon) else max(cell.geoms, key=lambda g: g.area))
+    return cells
+
+
+def _feature(name: str, population: int, cell: Polygon) -> dict[str, Any]:
     return {
-        "type": "Polygon",
-        "coordinates": [
-            [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
-        ],
+        "type": "Feature",
+        "properties": {"name": name, "population": population},
+        "geometry": mapping(cell),
     }
 
 
@@ -62,28 +117,20 @@ def populate(ctx: DemoContext) -> str:
             )
         )
     valmont = ctx.commune_objects[0]
-    lat, lon = NAMED[0][3]
-    step = 0.02
+    centres = _centres(len(ctx.commune_objects))
+    outline = _outline(centres)
+    cells = _cells(centres, outline)
+    (lon, lat), valmont_cell = centres[0], cells[0]
+    radius = math.sqrt(valmont_cell.area / LON_SCALE / math.pi)  # in degrees of latitude
+    seeds = [(lon + east * radius * LON_SCALE, lat + north * radius) for north, east in DISTRICT_OFFSETS]
     features = [
-        {
-            "type": "Feature",
-            "properties": {"name": district, "population": NAMED[0][1] // 4 + k * 10},
-            "geometry": _square(lat + (k // 2) * step, lon + (k % 2) * step, step),
-        }
-        for k, district in enumerate(DISTRICTS)
+        _feature(district, NAMED[0][1] // 4 + k * 10, cell)
+        for k, (district, cell) in enumerate(zip(DISTRICTS, _cells(seeds, valmont_cell), strict=True))
     ]
     save_zones(features={"type": "FeatureCollection", "features": features}, commune=valmont, source="demo")
     # Every other commune is one zone, its "Bourg": each place of the territory is in a zone.
-    for index, other in enumerate(ctx.commune_objects[1:], start=1):
-        if index < len(NAMED):
-            lat, lon = NAMED[index][3]
-        else:
-            lat, lon = 47.1 + (index % 10) * 0.04, -2.4 + (index // 10) * 0.05
-        bourg = {
-            "type": "Feature",
-            "properties": {"name": "Bourg", "population": other.population},
-            "geometry": _square(lat - 0.01, lon - 0.015, 0.025),
-        }
+    for other, cell in zip(ctx.commune_objects[1:], cells[1:], strict=True):
+        bourg = _feature("Bourg", other.population, cell)
         save_zones(features={"type": "FeatureCollection", "features": [bourg]}, commune=other, source="demo")
 
     User = get_user_model()  # noqa: N806

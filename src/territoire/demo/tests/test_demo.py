@@ -13,6 +13,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
+from shapely import STRtree, unary_union
+from shapely.geometry import shape
 
 from territoire.demo.context import DEMO_SIREN
 from territoire.indicators.models import (
@@ -59,6 +61,24 @@ def test_builds_rives_et_vallons(demo: str) -> None:
     assert all(c.population > 0 for c in communes)
     assert Zone.objects.filter(commune=communes[0]).count() >= 3
     assert Scope.objects.filter(commune__organisation=organisation).count() == COMMUNES
+
+
+@pytest.mark.parametrize("communes", [1, 2, 5, 7, 50])
+def test_communes_tile_the_territory(communes: int) -> None:
+    call_command("demo", communes=communes, months=2, seed=1, stdout=io.StringIO())
+    zones = list(Zone.objects.select_related("commune").order_by("commune__insee_code", "id"))
+    assert len(zones) == communes + 3  # Valmont's four districts, one "Bourg" elsewhere
+    shapes = [shape(zone.geometry) for zone in zones]
+    assert all(s.is_valid and s.geom_type == "Polygon" and s.area > 0 for s in shapes)
+    # No two zones overlap (they may share a border), and together they are one piece.
+    tree = STRtree(shapes)
+    for i, s in enumerate(shapes):
+        for j in tree.query(s, predicate="intersects"):
+            if j != i:
+                assert s.intersection(shapes[j]).area < 1e-12, (zones[i].name, zones[j].name)
+    whole = unary_union(shapes)
+    assert whole.geom_type == "Polygon"
+    assert abs(whole.area - sum(s.area for s in shapes)) < 1e-12
 
 
 def test_roadmap_projects_and_funding(demo: str) -> None:
