@@ -27,7 +27,7 @@ EXPECTED_GETS = [
 
 
 @pytest.fixture(scope="module")
-def document(django_db_blocker: Any) -> dict[str, Any]:
+def document(django_db_setup: Any, django_db_blocker: Any) -> dict[str, Any]:
     with django_db_blocker.unblock():
         response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
