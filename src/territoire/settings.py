@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "territoire.core.middleware.SecurityHeadersMiddleware",
     "territoire.core.ratelimit.RateLimitMiddleware",
+    # A NUL character anywhere in the request: 400 (PostgreSQL cannot compare it in text).
+    "territoire.core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -45,8 +45,22 @@ def _unknown_path(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpRespon
     return JsonResponse({"detail": detail, "errors": []}, status=404)
 
 
+# Answered by core.middleware before the API sees the request, for any operation.
+MALFORMED_REQUEST = {
+    "description": "Malformed request: a NUL character in the path or a parameter",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
 class TerritoireAPI(NinjaAPI):
     """Ninja, with JSON answers for unknown paths and wrong methods too."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.setdefault("responses", {}).setdefault(400, MALFORMED_REQUEST)
+        return schema
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = super()._get_urls()

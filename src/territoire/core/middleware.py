@@ -1,4 +1,4 @@
-"""Security headers that Django's SecurityMiddleware does not set."""
+"""Security headers that Django's SecurityMiddleware does not set; NUL characters refused."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
+
+from territoire.core.responses import edge_error
 
 
 @lru_cache(maxsize=8)
@@ -56,3 +58,51 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         return response
+
+
+NUL = "\x00"
+
+
+def _nul_in(data: QueryDict) -> str | None:
+    """The first parameter whose name or a value holds a NUL character."""
+    for key, values in data.lists():
+        if NUL in key:
+            return "parameter name"
+        if any(NUL in value for value in values if isinstance(value, str)):
+            return key[:80]
+    return None
+
+
+def nul_character_in(request: HttpRequest) -> str | None:
+    """Where the request holds a NUL character (U+0000), or None: the path, a parameter of
+    the query string or of a URL-encoded form. A multipart body is left to the view (its
+    form fields refuse NUL, and a body that does not parse gets the view's own answer), a
+    JSON body to the API (422, naming the field)."""
+    if NUL in request.path_info:
+        return "path"
+    found = _nul_in(request.GET)
+    if (
+        found is None
+        and request.method == "POST"
+        and request.content_type == "application/x-www-form-urlencoded"
+    ):
+        found = _nul_in(request.POST)
+    return found
+
+
+class NulCharacterMiddleware:
+    """Refuse a request holding a NUL character (400), before any view reads it.
+
+    No valid input of the site holds one, and PostgreSQL cannot store or compare it in
+    text: the driver refuses the query, which would end as a 500 deep inside a view (a
+    category code, a commune code in the path, an API filter).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = nul_character_in(request)
+        if where is not None:
+            return edge_error(request, 400, f"{where}: NUL character (U+0000) not allowed")
+        return self.get_response(request)

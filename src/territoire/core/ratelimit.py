@@ -35,7 +35,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+
+from territoire.core.responses import edge_error
 
 DEFAULT_RATE_LIMITS: dict[str, str] = {
     "api_write": "60/m",
@@ -144,23 +146,7 @@ def rate_limited(bucket: str) -> Callable[[ViewFunction], ViewFunction]:
 
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    detail = f"too many requests; retry in {retry_after} s"
-    response: HttpResponse
-    path = request.path_info
-    if path.startswith("/api/"):
-        response = JsonResponse({"detail": detail, "errors": []}, status=429)
-    elif path.startswith("/open311/") and path.endswith(".xml"):
-        # GeoReport v2's error shape, in the format the client asked for.
-        response = HttpResponse(
-            '<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>429</code>'
-            f"<description>{detail}</description></error></errors>",
-            status=429,
-            content_type="text/xml; charset=utf-8",
-        )
-    elif path.startswith("/open311/"):
-        response = JsonResponse([{"code": 429, "description": detail}], status=429, safe=False)
-    else:
-        response = HttpResponse(f"429 — {detail}.\n", status=429, content_type="text/plain; charset=utf-8")
+    response = edge_error(request, 429, f"too many requests; retry in {retry_after} s")
     response["Retry-After"] = str(retry_after)
     return response
 
