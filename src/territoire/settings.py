@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "territoire.core.middleware.SecurityHeadersMiddleware",
     "territoire.core.ratelimit.RateLimitMiddleware",
-    # A NUL character anywhere in the request: 400 (PostgreSQL cannot compare it in text).
+    # A NUL character in the path, query string or a URL-encoded form: 400 (PostgreSQL
+    # cannot compare it in text).
     "territoire.core.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -68,7 +68,7 @@ def _nul_in(data: QueryDict) -> str | None:
     for key, values in data.lists():
         if NUL in key:
             return "parameter name"
-        if any(NUL in value for value in values if isinstance(value, str)):
+        if any(NUL in value for value in values):
             return key[:80]
     return None
 
