@@ -162,9 +162,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # keeps statement journals in memory: an insert into a table with many indexes
         # (a report) otherwise spills one to a temporary file, created and deleted on
         # every write, inside the write lock. A 32 MB page cache per connection keeps
-        # the hot index pages of a large table. A checkpoint every 10,000 WAL pages
-        # (40 MB) instead of 1,000 copies a page rewritten by many commits once, and
-        # syncs the disk ten times less often.
+        # the hot index pages of a large table. The writers checkpoint after their
+        # commits, outside their queue (core/sqlite/base.py); SQLite's own checkpoint,
+        # inside the commit that fills the WAL, is the backstop at 10,000 pages (40 MB).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=10000;"

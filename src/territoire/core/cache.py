@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
@@ -49,7 +50,7 @@ def data_version(*keys: str) -> int:
     return int(row[0]) if row else 0
 
 
-def bump_data_version(key: str = _KEY) -> None:
+def bump_data_version(key: str = _KEY, cursor: CursorWrapper | None = None) -> None:
     """Mark the data under ``key`` as changed (default: the spine's published data).
 
     Call it in the transaction that writes the data (or after the write, in autocommit):
@@ -58,11 +59,14 @@ def bump_data_version(key: str = _KEY) -> None:
     data under an old version (a key nobody asks for again) but never old data under the
     new one: one bump is enough.
     """
-    # Raw SQL: this runs on every write of a busy module (each Open311 POST).
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])
-        if cursor.rowcount:
-            return
+    # Raw SQL: this runs on every write of a busy module (each Open311 POST), which may
+    # hand in the cursor of its other statements.
+    if cursor is None:
+        with connection.cursor() as own:
+            return bump_data_version(key, own)
+    cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])
+    if cursor.rowcount:
+        return
     from territoire.core.models import DataVersion
 
     _row, created = DataVersion.objects.get_or_create(key=key, defaults={"version": 1})

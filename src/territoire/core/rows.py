@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
@@ -85,15 +87,21 @@ def plan(model: type[Model], alias: str) -> Plan:
 
 
 class Prepared(Generic[M]):
-    """A new row's INSERT with its values converted, ready to run (``rows.prepare``)."""
+    """A new row's INSERT with its values converted, ready to run (``rows.prepare``).
 
-    __slots__ = ("alias", "instance", "statement", "values")
+    It keeps the connection it was prepared for: run it in the same thread.
+    """
 
-    def __init__(self, instance: M, alias: str, statement: Plan, values: list[Any]) -> None:
+    __slots__ = ("alias", "connection", "instance", "statement", "values")
+
+    def __init__(
+        self, instance: M, alias: str, statement: Plan, values: list[Any], connection: BaseDatabaseWrapper
+    ) -> None:
         self.instance = instance
         self.alias = alias
         self.statement = statement
         self.values = values
+        self.connection = connection
 
     def set(self, name: str, value: Any) -> None:
         """Give field ``name`` its value now (a row's id known only once another is inserted)."""
@@ -101,18 +109,23 @@ class Prepared(Generic[M]):
         index = self.statement.positions[name]
         field = self.statement.fields[index]
         self.values[index] = field.get_db_prep_save(
-            getattr(self.instance, field.attname), connection=connections[self.alias]
+            getattr(self.instance, field.attname), connection=self.connection
         )
 
-    def execute(self) -> M:
-        """Run the INSERT, set the instance's primary key and return the instance."""
+    def execute(self, cursor: CursorWrapper | None = None) -> M:
+        """Run the INSERT, set the instance's primary key and return the instance.
+
+        ``cursor``: one of the same connection, to run several rows' INSERTs on one cursor.
+        """
+        if cursor is None:
+            with self.connection.cursor() as own:
+                return self.execute(own)
         instance = self.instance
         auto = type(instance)._meta.auto_field
-        with connections[self.alias].cursor() as cursor:
-            cursor.execute(self.statement.sql, self.values)
-            if auto is not None:
-                row = cursor.fetchone() if self.statement.returning else None
-                setattr(instance, auto.attname, row[0] if row else cursor.lastrowid)
+        cursor.execute(self.statement.sql, self.values)
+        if auto is not None:
+            row = cursor.fetchone() if self.statement.returning else None
+            setattr(instance, auto.attname, row[0] if row else cursor.lastrowid)
         instance._state.adding = False
         instance._state.db = self.alias
         return instance
@@ -134,7 +147,7 @@ def prepare(instance: M, using: str | None = None) -> Prepared[M]:
     instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[alias]
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in statement.fields]
-    return Prepared(instance, alias, statement, values)
+    return Prepared(instance, alias, statement, values, connection)
 
 
 def insert(instance: M, using: str | None = None) -> M:

@@ -5,11 +5,13 @@ outside the territory. Point-in-polygon uses shapely prepared geometries behind 
 
 ``territory()`` returns a read-only snapshot of the organisations, communes (with their
 organisation attached), zones (prepared geometries) and the active service categories
-(with their attributes) and each organisation's initial status, rebuilt when any of them
-changes. Whether something changed is
+(with their attributes), each organisation's initial status and the active Open311
+application keys (by hash), rebuilt when any of them changes. Whether something changed is
 one small query (``_fingerprint``: count, largest id and latest ``updated_at`` of each
-table, the attributes' and statuses' count and largest id, which status is initial), so an Open311 POST or a listing costs
-one query for all of this instead of loading every commune and zone. A rolled-back test
+table, the attributes' and statuses' count and largest id, which status is initial, the
+keys' count, largest id, latest creation, active count and latest revocation), so an
+Open311 POST or a listing costs one query for all of this instead of loading every
+commune and zone and looking its key up. A rolled-back test
 transaction cannot make a stale snapshot look current: recreated rows have new ids or
 timestamps. Saving or deleting any of these models also clears the snapshot of the
 process at once (signals connected below).
@@ -65,6 +67,9 @@ class Territory:
     # scopes of point-in-polygon, computed once rather than on every submission.
     commune_ids_by_organisation: dict[int, frozenset[int]] = field(default_factory=dict)
     attached_commune_ids: frozenset[int] = frozenset()
+    # The active Open311 application keys by hash: their (id, name, organisation id, hash,
+    # prefix), the fields of API_KEY_FIELDS.
+    api_keys: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def communes_of(self, organisation_id: int) -> frozenset[int]:
         """The ids of the organisation's communes."""
@@ -92,8 +97,13 @@ SELECT
   (SELECT COUNT(*) FROM {cat}), (SELECT MAX(id) FROM {cat}), (SELECT MAX(updated_at) FROM {cat}),
   (SELECT COUNT(*) FROM {attr}), (SELECT MAX(id) FROM {attr}),
   (SELECT COUNT(*) FROM {status}), (SELECT MAX(id) FROM {status}),
-  (SELECT SUM(id) FROM {status} WHERE is_initial = {true})
+  (SELECT SUM(id) FROM {status} WHERE is_initial = {true}),
+  (SELECT COUNT(*) FROM {key}), (SELECT MAX(id) FROM {key}), (SELECT MAX(created_at) FROM {key}),
+  (SELECT COUNT(*) FROM {key} WHERE revoked_at IS NULL), (SELECT MAX(revoked_at) FROM {key})
 """
+
+# What a request's Open311ApiKey is loaded with (services.authenticate_api_key).
+API_KEY_FIELDS = ("id", "name", "organisation_id", "key_hash", "key_prefix")
 
 _snapshot: Territory | None = None
 _lock = threading.Lock()
@@ -102,9 +112,10 @@ _lock = threading.Lock()
 @functools.cache
 def fingerprint_sql(vendor: str) -> str:
     """The query behind the snapshot's key: counts and latest changes, read from indexes."""
-    from territoire.reports.models import ReportStatus, ServiceAttribute, ServiceCategory
+    from territoire.reports.models import Open311ApiKey, ReportStatus, ServiceAttribute, ServiceCategory
 
     return _FINGERPRINT_SQL.format(
+        key=Open311ApiKey._meta.db_table,
         status=ReportStatus._meta.db_table,
         true="TRUE" if vendor == "postgresql" else "1",
         org=Organisation._meta.db_table,
@@ -125,7 +136,7 @@ def _fingerprint() -> tuple[Any, ...]:
 def _build(key: tuple[Any, ...]) -> Territory:
     from django.db.models import Prefetch
 
-    from territoire.reports.models import ReportStatus, ServiceAttribute, ServiceCategory
+    from territoire.reports.models import Open311ApiKey, ReportStatus, ServiceAttribute, ServiceCategory
 
     snap = Territory(key=key)
     for status in ReportStatus.objects.filter(is_initial=True):
@@ -164,6 +175,8 @@ def _build(key: tuple[Any, ...]) -> Territory:
         Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "code"))
     ):
         snap.categories[(category.organisation_id, category.service_code)] = category
+    for identity in Open311ApiKey.objects.filter(revoked_at__isnull=True).values_list(*API_KEY_FIELDS):
+        snap.api_keys[identity[3]] = identity
     return snap
 
 
@@ -215,7 +228,12 @@ def clear_cache(*args: Any, **kwargs: Any) -> None:
 for _model in ("territory.Organisation", "territory.Commune", "territory.Zone"):
     post_save.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.save.{_model}")
     post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.delete.{_model}")
-for _model in ("reports.ServiceCategory", "reports.ServiceAttribute", "reports.ReportStatus"):
+for _model in (
+    "reports.ServiceCategory",
+    "reports.ServiceAttribute",
+    "reports.ReportStatus",
+    "reports.Open311ApiKey",
+):
     post_save.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.save.{_model}")
     post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"reports.locate.delete.{_model}")
 request_started.connect(_request_started, dispatch_uid="reports.locate.request_started")

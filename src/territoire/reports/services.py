@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -36,7 +37,7 @@ from territoire.core import audit, rows
 from territoire.core.cache import bump_data_version
 from territoire.core.models import AuditEvent
 from territoire.reports import permissions
-from territoire.reports.locate import Territory, territory
+from territoire.reports.locate import API_KEY_FIELDS, Territory, territory
 from territoire.reports.models import (
     DEFAULT_STATUSES,
     DESCRIPTION_MAX_LENGTH,
@@ -792,14 +793,15 @@ def _new_report(
 
 def _store(new: NewReport, *, photo: SanitisedImage | None, saved_files: list[Any] | None = None) -> Report:
     """Insert a new report with its photo, history event and audit record (in the caller's transaction)."""
-    report = new.report.execute()
-    if photo is not None:
-        attach_photo(report, photo, saved_files)
-    new.event.set("report", report)
-    new.event.execute()
-    new.audit.set("object_id", str(report.pk))
-    new.audit.execute()
-    bump_data_version(VERSION_KEY)
+    with new.report.connection.cursor() as cursor:  # one cursor for the four statements
+        report = new.report.execute(cursor)
+        if photo is not None:
+            attach_photo(report, photo, saved_files)
+        new.event.set("report", report)
+        new.event.execute(cursor)
+        new.audit.set("object_id", str(report.pk))
+        new.audit.execute(cursor)
+        bump_data_version(VERSION_KEY, cursor)
     return report
 
 
@@ -1613,37 +1615,40 @@ def revoke_api_key(prefix: str, *, actor: Any = None) -> Open311ApiKey:
 def authenticate_api_key(raw: str) -> Open311ApiKey | None:
     """The active key matching ``raw``, or None. ``last_used_at`` is refreshed at most once a minute.
 
+    The active keys are part of the territory snapshot (``locate``), whose check is the
+    one query a POST makes before its write: no query of its own. A key revoked or created
+    in any process changes the snapshot's fingerprint, so it is seen by the next request.
     The key comes back with its identity only (id, name, organisation, hash, prefix); its
     other fields load on first access.
     """
     if not raw or len(raw) > 200:
         return None
-    now = timezone.now()
-    hashed = hash_api_key(raw)
-    ops = connection.ops
-    # One raw query: this runs on every Open311 POST, where the ORM's query building
-    # would cost several times the lookup itself (a unique index). The database tells
-    # whether last_used_at is due for a refresh, so no datetime is read back.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_API_KEY_COLUMNS}, (last_used_at IS NULL OR last_used_at < %s)"  # noqa: S608 (names only)
-            f" FROM {Open311ApiKey._meta.db_table} WHERE key_hash = %s AND revoked_at IS NULL",
-            [ops.adapt_datetimefield_value(now - timedelta(minutes=1)), hashed],
-        )
-        row = cursor.fetchone()
-    if row is None or not hmac.compare_digest(row[3], hashed):
+    # A dictionary lookup by hash: its timing could tell at most a prefix of the SHA-256
+    # of a guess, which says nothing of a key of 256 random bits.
+    identity = territory().api_keys.get(hash_api_key(raw))
+    if identity is None:
         return None
-    key = Open311ApiKey.from_db(connection.alias, _API_KEY_FIELDS, row[: len(_API_KEY_FIELDS)])
-    if row[-1]:
-        Open311ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-        key.last_used_at = now
+    key = Open311ApiKey.from_db(connection.alias, list(API_KEY_FIELDS), identity)
+    _refresh_last_used(key)
     return key
 
 
-_API_KEY_FIELDS = ["id", "name", "organisation_id", "key_hash", "key_prefix"]
-_API_KEY_COLUMNS = ", ".join(
-    f.column for name in _API_KEY_FIELDS for f in Open311ApiKey._meta.concrete_fields if f.attname == name
-)
+# When this process last wrote each key's last_used_at (time.monotonic()), by key hash.
+_last_used_written: dict[str, float] = {}
+LAST_USED_EVERY = 60.0
+
+
+def _refresh_last_used(key: Open311ApiKey) -> None:
+    """Write ``last_used_at`` at most once a minute per key and process (and per minute in
+    the database: the other processes' writes count)."""
+    clock = monotonic()
+    if clock - _last_used_written.get(key.key_hash, -LAST_USED_EVERY) < LAST_USED_EVERY:
+        return
+    _last_used_written[key.key_hash] = clock
+    now = timezone.now()
+    Open311ApiKey.objects.filter(pk=key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(seconds=LAST_USED_EVERY))
+    ).update(last_used_at=now)
 
 
 def parse_date_param(raw: str, name: str) -> datetime:

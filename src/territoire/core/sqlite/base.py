@@ -15,6 +15,14 @@ web request's transaction is over by then), then every millisecond, up to the
 ``timeout`` of the database's ``OPTIONS`` (5 s, as SQLite's own wait), and then
 raises ``OperationalError`` naming the lock file.
 
+Checkpoints happen outside the queue. SQLite's own (``wal_autocheckpoint``) runs inside
+the COMMIT that fills the WAL, so a web request's commit would copy thousands of pages
+and sync the disk (tens of milliseconds) while every other writer waited in the queue.
+Instead, a connection runs a PASSIVE checkpoint after every ``CHECKPOINT_EVERY`` of its
+commits, once it has given the lock back: SQLite lets writers go on appending to the WAL
+meanwhile, and a passive checkpoint waits for no one. SQLite's automatic checkpoint
+stays as the backstop for a large transaction (an import) and for other programs.
+
 The file lock is a queue, not the guarantee: SQLite's own locking still protects
 every write. A writer that does not take the file lock (another program, a write
 outside ``atomic()``, in autocommit mode) is waited for by SQLite's busy handler as
@@ -29,6 +37,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import sqlite3
 import time
 from typing import Any
 
@@ -45,6 +54,10 @@ DEFAULT_TIMEOUT = 5.0
 SHORT_PAUSE = 0.00002
 LONG_PAUSE = 0.001
 SHORT_WAIT = 0.01
+# A report's commit writes about thirty WAL pages: a checkpoint every hundred commits of
+# each connection keeps the WAL to a few thousand pages (SQLite reads slow down as the
+# WAL grows) and far below the automatic checkpoint's threshold (settings.py).
+CHECKPOINT_EVERY = 100
 
 
 def _open_lock_file(path: str, database: str) -> int:
@@ -73,6 +86,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _writer_pid: int = 0
     _writer_locked: bool = False
     _writer_warned: bool = False
+    _commits_since_checkpoint: int = 0
 
     # --- the file lock ------------------------------------------------------------------
 
@@ -145,10 +159,32 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self) -> Any:
+        queued = self._writer_locked
         try:
-            return super()._commit()  # type: ignore[misc]
+            result = super()._commit()  # type: ignore[misc]
         finally:
             self._release_writer_lock()
+        if queued:
+            self._commits_since_checkpoint += 1
+            if self._commits_since_checkpoint >= CHECKPOINT_EVERY:
+                self.checkpoint()
+        return result
+
+    def checkpoint(self) -> tuple[int, int, int] | None:
+        """A PASSIVE checkpoint, outside the writers' queue: (busy, WAL pages, pages copied).
+
+        None when there is nothing to do (no connection, in-memory database) or when SQLite
+        refused (logged: the automatic checkpoint will do it later).
+        """
+        self._commits_since_checkpoint = 0
+        if self.connection is None or self.is_in_memory_db() or self._writer_locked:
+            return None
+        try:
+            row = self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("checkpoint of %s failed: %s", self.settings_dict["NAME"], exc)
+            return None
+        return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
     def _rollback(self) -> Any:
         try:

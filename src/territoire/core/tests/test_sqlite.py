@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -266,3 +267,70 @@ def test_a_forked_child_does_not_share_its_parents_lock(database: Callable[..., 
     _pid, _status = os.waitpid(pid, 0)
     assert os.read(read, 100) == b"waited"
     end(parent)
+
+
+def test_a_connection_checkpoints_every_few_commits_once_it_gave_the_lock_back(
+    database: Callable[..., DatabaseWrapper], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from territoire.core.sqlite import base as backend
+
+    monkeypatch.setattr(backend, "CHECKPOINT_EVERY", 3)
+    db = database()
+    seen: list[tuple[bool, tuple[int, int, int] | None]] = []
+    real = DatabaseWrapper.checkpoint
+
+    def watched(self: DatabaseWrapper) -> tuple[int, int, int] | None:
+        free = lock_is_free(self)
+        result = real(self)
+        seen.append((free, result))
+        return result
+
+    monkeypatch.setattr(DatabaseWrapper, "checkpoint", watched)
+    for n in range(7):
+        begin(db)
+        insert(db, f"row {n}")
+        end(db)
+    # After the 3rd and the 6th commit; the lock was free; every WAL page was copied.
+    assert len(seen) == 2
+    for free, result in seen:
+        assert free
+        assert result is not None
+        busy, wal_pages, copied = result
+        assert busy == 0
+        assert wal_pages > 0
+        assert copied == wal_pages
+    # A rolled-back transaction and an autocommit write are not counted.
+    begin(db)
+    insert(db, "undone")
+    end(db, commit=False)
+    insert(db, "autocommit")
+    assert len(seen) == 2
+
+
+def test_a_failed_checkpoint_is_logged_not_raised(
+    database: Callable[..., DatabaseWrapper], caplog: pytest.LogCaptureFixture
+) -> None:
+    db = database()
+    db.ensure_connection()
+
+    class Refusing:
+        def execute(self, sql: str) -> Any:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        def close(self) -> None:
+            pass
+
+    real_connection = db.connection
+    db.connection = Refusing()
+    try:
+        assert db.checkpoint() is None
+    finally:
+        db.connection = real_connection
+    assert "checkpoint of" in caplog.text
+    assert "disk I/O error" in caplog.text
+
+
+def test_an_in_memory_database_has_nothing_to_checkpoint() -> None:
+    assert connection.is_in_memory_db()
+    connection.ensure_connection()
+    assert connection.checkpoint() is None  # type: ignore[attr-defined]

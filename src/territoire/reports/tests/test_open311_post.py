@@ -349,3 +349,36 @@ def test_photo_metadata_is_stripped(
     assert b"Exif" not in stored
     assert b"Appareil" not in stored
     assert not Image.open(io.BytesIO(stored)).getexif()
+
+
+def test_a_post_reads_the_database_once_before_its_write(
+    client: Client, territory: Territory, django_assert_num_queries: Any
+) -> None:
+    post(client, "json", form(territory))  # the key's last_used_at is written once a minute
+    with django_assert_num_queries(7) as captured:
+        response, _doc = post(client, "json", form(territory))
+    assert response.status_code == 200
+    statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
+    # The snapshot's check (which covers the application keys), then the write: the
+    # report, its history event, its audit record, the cache version (in the test's
+    # transaction, atomic() is a savepoint).
+    assert statements == ["SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "UPDATE", "RELEASE"]
+
+
+def test_a_key_revoked_or_created_elsewhere_counts_at_the_next_request(
+    client: Client, territory: Territory
+) -> None:
+    from territoire.reports.models import Open311ApiKey, hash_api_key
+
+    assert post(client, "json", form(territory))[0].status_code == 200
+    # As another process would: no signal reaches this one, only the database changes.
+    Open311ApiKey.objects.filter(pk=territory.api_key.pk).update(revoked_at=timezone.now())
+    response, doc = post(client, "json", form(territory))
+    assert response.status_code == 403
+    assert "api_key" in doc[0]["description"]
+    raw = Open311ApiKey.generate()
+    Open311ApiKey.objects.bulk_create(
+        [Open311ApiKey(name="Autre appli", key_hash=hash_api_key(raw), key_prefix=raw[:13])]
+    )
+    assert post(client, "json", form(territory, api_key=raw))[0].status_code == 200
+    assert Report.objects.count() == 2
