@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core.ids import uuid7
 from territoire.core.models import AppendOnlyModel, TimeStampedModel
 from territoire.territory.models import Commune, Organisation, Zone
 
@@ -315,6 +316,9 @@ class Open311ApiKey(models.Model):
 class Report(TimeStampedModel):
     """A resident's report (Open311 *service request*). ``public_id`` is its ``service_request_id``."""
 
+    # Time-ordered (core.ids): a new report's id goes to the right end of the unique index
+    # instead of a random page of it; its time is public anyway (requested_at).
+    public_id = models.UUIDField(_("identifiant public"), default=uuid7, unique=True, editable=False)
     # organisation, commune and category have no index of their own: each one leads a
     # composite index below (reports_org_due, reports_com_status, reports_dup_lookup),
     # which serves the same lookups; every index is one more write on each new report.
