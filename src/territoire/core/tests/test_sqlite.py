@@ -334,3 +334,46 @@ def test_an_in_memory_database_has_nothing_to_checkpoint() -> None:
     assert connection.is_in_memory_db()
     connection.ensure_connection()
     assert connection.checkpoint() is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("query", "params"),
+    [
+        ("SELECT %s, %s", [1, 2]),
+        ("SELECT '100%%', %s", ["x"]),  # a literal percent sign
+        ("SELECT '%%s', %s", ["x"]),  # a literal "%s"
+        ("SELECT %(a)s, %(b)s", {"a": 1, "b": 2}),  # pyformat: not cached
+        ("SELECT 1", None),
+    ],
+)
+def test_the_cursor_converts_placeholders_as_djangos_does(query: str, params: Any) -> None:
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    from territoire.core.sqlite.base import CursorWrapper
+
+    connection.ensure_connection()
+    ours = connection.connection.cursor(factory=CursorWrapper)
+    django = connection.connection.cursor(factory=SQLiteCursorWrapper)
+    names = list(params) if isinstance(params, dict) else None
+    if params is not None:
+        assert ours.convert_query(query, param_names=names) == django.convert_query(query, param_names=names)
+    assert ours.execute(query, params).fetchall() == django.execute(query, params).fetchall()
+
+
+def test_each_distinct_statement_is_converted_once_and_long_ones_are_not_kept() -> None:
+    from territoire.core.sqlite import base as backend
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        assert isinstance(cursor.cursor, backend.CursorWrapper)
+        statement = "SELECT %s + %s -- test_each_distinct_statement"
+        before = backend._qmark.cache_info()
+        for n in range(5):
+            cursor.execute(statement, [n, 1])
+            assert cursor.fetchone() == (n + 1,)
+        after = backend._qmark.cache_info()
+        assert (after.misses - before.misses, after.hits - before.hits) == (1, 4)
+        long = "SELECT %s" + " " * backend.CACHED_QUERY_LENGTH
+        cursor.execute(long, [7])
+        assert cursor.fetchone() == (7,)
+        assert backend._qmark.cache_info().misses == after.misses
