@@ -4,7 +4,9 @@
 compilation costs more than the insert itself, and an Open311 POST writes three rows
 (the report, its history event, the audit record). ``insert(instance)`` builds the
 statement once per model and database, then only converts the values (each field's own
-``pre_save`` and ``get_db_prep_save``, as ``save()`` does) and runs it.
+``pre_save`` and ``get_db_prep_save``, as ``save()`` does) and runs it. A value that a
+field stores as it is (a str for a text field, an int for a foreign key: ``_UNCHANGED``)
+skips the field's conversion methods.
 
 What it does not do, by design: call an overridden ``save()``, send the ``pre_save`` and
 ``post_save`` signals, or update an existing row. It is for the first write of rows of
@@ -17,9 +19,11 @@ version) or an inherited model. It runs in the caller's transaction.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import connections, router
+from django.conf import settings
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
@@ -33,17 +37,83 @@ M = TypeVar("M", bound=Model)
 _CACHE_RECEIVER_MODULE = "territoire.core.signals"
 
 
+# Field classes whose conversion (``get_db_prep_save``) returns a value of these exact
+# types unchanged, on every backend: the value is stored as it is, without the field's
+# chain of method calls (a few microseconds a field, thirty fields a report). Exact
+# classes only: a subclass may convert differently. Any other type, a subclass of these
+# (a lazy translation, an enum member, a bool for an int) or any other field class takes
+# Django's way.
+_NONE = type(None)
+_UNCHANGED: dict[type[Field[Any, Any]], frozenset[type]] = {
+    **dict.fromkeys(
+        (models.CharField, models.TextField, models.EmailField, models.URLField, models.SlugField),
+        frozenset({str, _NONE}),
+    ),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.SmallIntegerField,
+            models.BigIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveSmallIntegerField,
+            models.PositiveBigIntegerField,
+        ),
+        frozenset({int, _NONE}),
+    ),
+    models.BooleanField: frozenset({bool, _NONE}),
+    models.FloatField: frozenset({float, _NONE}),
+}
+
+
+def unchanged_types(field: Field[Any, Any]) -> frozenset[type]:
+    """The value types that ``field`` stores without conversion (see ``_UNCHANGED``).
+
+    A foreign key stores its target's value: to an integer primary key, an int or None.
+    """
+    if isinstance(field, models.ForeignKey):  # OneToOneField too: same conversion
+        target = field.target_field
+        if type(target) in (models.AutoField, models.BigAutoField, models.SmallAutoField):
+            return frozenset({int, _NONE})
+        return frozenset()
+    return _UNCHANGED.get(type(field), frozenset())
+
+
 class Plan:
     """The INSERT of one model on one database: its SQL and the fields behind each ``%s``."""
 
-    __slots__ = ("fields", "positions", "returning", "sql")
+    __slots__ = ("fields", "plain", "positions", "returning", "sql", "unchanged", "utc_text")
 
-    def __init__(self, sql: str, fields: list[Field[Any, Any]], returning: bool) -> None:
+    def __init__(
+        self, sql: str, fields: list[Field[Any, Any]], returning: bool, utc_text: bool = False
+    ) -> None:
         self.sql = sql
         self.fields = fields
         self.returning = returning
         # A field's position among the values, by name and by column attribute (report, report_id).
         self.positions = {name: i for i, f in enumerate(fields) for name in (f.name, f.attname)}
+        self.unchanged = [unchanged_types(f) for f in fields]
+        # Fields whose pre_save is Field's own (it reads the attribute): not auto_now
+        # dates, files, or any other field that computes its value when saved.
+        self.plain = [type(f).pre_save is Field.pre_save for f in fields]
+        # The database keeps date-times as naive UTC text (SQLite): an aware UTC datetime
+        # (timezone.now(), an auto_now field) is written as Django would, without its
+        # chain of checks and conversions.
+        self.utc_text = [utc_text and type(f) is models.DateTimeField for f in fields]
+
+    def values(self, instance: Model, connection: BaseDatabaseWrapper) -> list[Any]:
+        """The statement's parameters for ``instance``, as ``save()`` converts them."""
+        out = []
+        for field, unchanged, plain, utc_text in zip(
+            self.fields, self.unchanged, self.plain, self.utc_text, strict=True
+        ):
+            value = getattr(instance, field.attname) if plain else field.pre_save(instance, True)
+            if type(value) in unchanged:
+                out.append(value)
+            elif utc_text and type(value) is datetime and value.tzinfo is UTC:
+                out.append(str(value.replace(tzinfo=None)))
+            else:
+                out.append(field.get_db_prep_save(value, connection=connection))
+        return out
 
 
 _plans: dict[tuple[type[Model], str], Plan] = {}
@@ -82,7 +152,10 @@ def plan(model: type[Model], alias: str) -> Plan:
     if auto is not None and connection.features.can_return_columns_from_insert:
         sql += f" RETURNING {quote(auto.column)}"
         returning = True
-    _plans[key] = Plan(sql, fields, returning)
+    # Django's SQLite backend writes an aware date-time as naive text in the connection's
+    # time zone (UTC unless the database's TIME_ZONE says otherwise).
+    utc_text = connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
+    _plans[key] = Plan(sql, fields, returning, utc_text)
     return _plans[key]
 
 
@@ -146,8 +219,7 @@ def prepare(instance: M, using: str | None = None) -> Prepared[M]:
     # As save() does: a related object assigned before it was saved gives its id now.
     instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     connection = connections[alias]
-    values = [f.get_db_prep_save(f.pre_save(instance, True), connection=connection) for f in statement.fields]
-    return Prepared(instance, alias, statement, values, connection)
+    return Prepared(instance, alias, statement, statement.values(instance, connection), connection)
 
 
 def insert(instance: M, using: str | None = None) -> M:

@@ -1,7 +1,8 @@
 """Where a point falls, and the territory as the intake sees it, cached per process.
 
 The territory's outline is the union of its communes' zones: a point in none of them is
-outside the territory. Point-in-polygon uses shapely prepared geometries behind an STRtree.
+outside the territory. Point-in-polygon uses shapely prepared geometries, found through a
+grid of their bounding boxes (``Grid``).
 
 ``territory()`` returns a read-only snapshot of the organisations, communes (with their
 organisation attached), zones (prepared geometries) and the active service categories
@@ -22,6 +23,7 @@ The snapshot's model instances are shared between requests: read them, never sav
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
@@ -32,10 +34,38 @@ from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from shapely.geometry import shape
-from shapely.prepared import PreparedGeometry, prep
-from shapely.strtree import STRtree
 
 from territoire.territory.models import Commune, Organisation, Zone
+
+
+class Grid:
+    """Which bounding boxes may hold a point: a square grid over all of them, each cell
+    listing (in order) the boxes that overlap it. Finding a point's cell is arithmetic;
+    a search tree would cost more for a territory's few hundred zones (and the tree wants
+    a point object, whose creation alone costs more than the lookup here)."""
+
+    CELLS = 64  # along the longer side of the territory's extent
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        self.min_x = min(b[0] for b in bounds)
+        self.min_y = min(b[1] for b in bounds)
+        extent = max(max(b[2] for b in bounds) - self.min_x, max(b[3] for b in bounds) - self.min_y)
+        self.size = extent / self.CELLS if extent > 0 else 1.0
+        self.cells: dict[tuple[int, int], list[int]] = {}
+        for index, (min_x, min_y, max_x, max_y) in enumerate(bounds):
+            first_x, first_y = self._cell(min_x, min_y)
+            last_x, last_y = self._cell(max_x, max_y)
+            for x in range(first_x, last_x + 1):
+                for y in range(first_y, last_y + 1):
+                    self.cells.setdefault((x, y), []).append(index)
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor((x - self.min_x) / self.size), math.floor((y - self.min_y) / self.size)
+
+    def candidates(self, x: float, y: float) -> list[int]:
+        """The indexes, ascending, of the boxes whose cell holds (x, y): a superset of
+        those that contain it."""
+        return self.cells.get(self._cell(x, y), [])
 
 
 @dataclass(frozen=True)
@@ -55,12 +85,14 @@ class Territory:
     communes: dict[int, Commune] = field(default_factory=dict)
     communes_by_insee: dict[str, Commune] = field(default_factory=dict)
     zones: dict[int, Zone] = field(default_factory=dict)
-    # Zones with a valid geometry, in (commune, id) order; the STRtree indexes this list.
+    # Zones with a valid geometry, in (commune, id) order; the grid indexes this list.
     zone_order: list[tuple[int, int]] = field(default_factory=list)  # (zone id, commune id)
-    prepared: list[PreparedGeometry] = field(default_factory=list)
-    tree: STRtree | None = None
+    geometries: list[Any] = field(default_factory=list)  # prepared (shapely.prepare)
+    grid: Grid | None = None
     # Active categories by (organisation id, service code), attributes prefetched.
     categories: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # Each active category's attributes by code, in (order, code) order.
+    attributes: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The initial status of each organisation (a ReportStatus).
     initial_statuses: dict[int, Any] = field(default_factory=dict)
     # Ids of the communes of each organisation, and of every commune that has one: the
@@ -77,14 +109,14 @@ class Territory:
 
     def locate(self, lat: float, lon: float, commune_ids: Set[int] | None = None) -> Location | None:
         """The first zone (in commune, id order) covering the point, among ``commune_ids``."""
-        if self.tree is None:
+        if self.grid is None:
             return None
-        point = shapely.Point(lon, lat)
-        for index in sorted(int(i) for i in self.tree.query(point)):
+        for index in self.grid.candidates(lon, lat):
             zone_id, commune_id = self.zone_order[index]
             if commune_ids is not None and commune_id not in commune_ids:
                 continue
-            if self.prepared[index].covers(point):
+            # A point intersects a polygon when the polygon covers it (boundary included).
+            if shapely.intersects_xy(self.geometries[index], lon, lat):
                 return Location(commune_id=commune_id, zone_id=zone_id)
         return None
 
@@ -156,7 +188,6 @@ def _build(key: tuple[Any, ...]) -> Territory:
             by_organisation.setdefault(commune.organisation_id, set()).add(commune.pk)
     snap.commune_ids_by_organisation = {org: frozenset(ids) for org, ids in by_organisation.items()}
     snap.attached_commune_ids = frozenset().union(*snap.commune_ids_by_organisation.values())
-    geometries = []
     for zone in Zone.objects.order_by("commune_id", "id"):
         zone.commune = snap.communes[zone.commune_id]
         snap.zones[zone.pk] = zone
@@ -166,15 +197,16 @@ def _build(key: tuple[Any, ...]) -> Territory:
             continue
         if geometry.is_empty:
             continue
+        shapely.prepare(geometry)
         snap.zone_order.append((zone.pk, zone.commune_id))
-        snap.prepared.append(prep(geometry))
-        geometries.append(geometry)
-    if geometries:
-        snap.tree = STRtree(geometries)
+        snap.geometries.append(geometry)
+    if snap.geometries:
+        snap.grid = Grid(shapely.bounds(snap.geometries).tolist())
     for category in ServiceCategory.objects.filter(active=True).prefetch_related(
         Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "code"))
     ):
         snap.categories[(category.organisation_id, category.service_code)] = category
+        snap.attributes[category.pk] = {a.code: a for a in category.attributes.all()}
     for identity in Open311ApiKey.objects.filter(revoked_at__isnull=True).values_list(*API_KEY_FIELDS):
         snap.api_keys[identity[3]] = identity
     return snap

@@ -653,7 +653,9 @@ def validate_submission(
         raw_attributes = data.get("attribute") or {}
         if not isinstance(raw_attributes, Mapping):
             raw_attributes = {}
-        defined = {a.code: a for a in category.attributes.all()}
+        defined = snap.attributes.get(category.pk)
+        if defined is None:  # not a category of the snapshot
+            defined = {a.code: a for a in category.attributes.all()}
         for code in raw_attributes:
             if code not in defined or not defined[code].variable:
                 errors.append(FieldError(f"attribute[{code}]", _("Question inconnue pour cette catégorie.")))

@@ -8,6 +8,9 @@ Run on SQLite and on PostgreSQL (``make postgres``): the statement is built per 
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -114,3 +117,93 @@ def test_bump_is_one_statement_and_creates_a_missing_counter() -> None:
         bump_data_version("rows-test")
     assert len(ctx.captured_queries) == 1
     assert data_version("rows-test") == before + 2
+
+
+SAMPLES: list[Any] = [
+    None,
+    "",
+    "texte <b>é</b>",
+    0,
+    42,
+    -7,
+    True,
+    False,
+    1.5,
+    float(3),
+    "12",
+    Decimal("2.50"),
+]
+
+
+def _models() -> list[type[models.Model]]:
+    from territoire.reports.models import Report, ReportEvent
+
+    return [AuditEvent, Report, ReportEvent]
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: m._meta.label)
+def test_values_stored_unchanged_are_those_django_would_store(model: type[models.Model]) -> None:
+    """For every field a plan converts by type, and every sample value of such a type:
+    the same database value as the field's own ``get_db_prep_save`` on this database."""
+    checked = 0
+    for field in rows.plan(model, "default").fields:
+        kept = rows.unchanged_types(field)
+        for value in SAMPLES:
+            if type(value) not in kept:
+                continue
+            try:
+                expected = field.get_db_prep_save(value, connection=connection)
+            except (TypeError, ValueError):  # Django refuses it: a plan would store it as is
+                pytest.fail(f"{field}: {value!r} kept as is, but Django refuses it")
+            assert expected == value, (field, value)
+            assert type(expected) is type(value), (field, value)
+            checked += 1
+    assert checked > 20
+
+
+def test_only_exact_types_of_known_fields_skip_the_conversion() -> None:
+    from django.utils.translation import gettext_lazy
+
+    from territoire.reports.models import Report
+
+    meta = Report._meta
+    assert rows.unchanged_types(meta.get_field("description")) == {str, type(None)}
+    assert rows.unchanged_types(meta.get_field("organisation")) == {int, type(None)}
+    assert rows.unchanged_types(meta.get_field("is_open")) == {bool, type(None)}
+    # Converted by Django: dates, UUIDs, JSON, IP addresses (normalised).
+    for name in ("requested_at", "public_id", "attributes"):
+        assert rows.unchanged_types(meta.get_field(name)) == frozenset(), name
+    assert rows.unchanged_types(AuditEvent._meta.get_field("ip_address")) == frozenset()
+
+    # A lazy translation is not a str: it goes Django's way and is stored as text.
+    def audit(**fields: Any) -> AuditEvent:
+        return AuditEvent(**{"actor_label": "x", "action": "a", "ip_address": None, **fields})
+
+    prepared = rows.prepare(audit(actor_label=gettext_lazy("Système")))
+    assert prepared.values[prepared.statement.positions["actor_label"]] == "Système"
+    # An IPv6 address is stored normalised, as save() stores it.
+    prepared = rows.prepare(audit(ip_address="2001:DB8:0:0:0:0:0:1"))
+    assert prepared.values[prepared.statement.positions["ip_address"]] == "2001:db8::1"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2026, 12, 1, 23, 5, 7, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 1, 23, 5, 7, tzinfo=dt.UTC),  # no microseconds
+        dt.datetime(2026, 6, 1, 8, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Paris")),  # Django's way
+        None,
+    ],
+)
+def test_date_times_are_written_as_django_writes_them(value: dt.datetime | None) -> None:
+    from territoire.reports.models import Report
+
+    field = Report._meta.get_field("due_at")  # a plain date-time (not auto_now)
+    instance = Report(due_at=value)
+    plan = rows.plan(Report, "default")
+    index = plan.positions["due_at"]
+    assert plan.utc_text[index] == (connection.vendor == "sqlite")
+    got = plan.values(instance, connection)[index]
+    expected = field.get_db_prep_save(value, connection=connection)
+    assert got == expected
+    assert type(got) is type(expected)
