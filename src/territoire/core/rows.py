@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
@@ -65,17 +66,28 @@ _UNCHANGED: dict[type[Field[Any, Any]], frozenset[type]] = {
 }
 
 
-def unchanged_types(field: Field[Any, Any]) -> frozenset[type]:
+def unchanged_types(field: Field[Any, Any], *, integers: bool = True) -> frozenset[type]:
     """The value types that ``field`` stores without conversion (see ``_UNCHANGED``).
 
     A foreign key stores its target's value: to an integer primary key, an int or None.
+    ``integers=False`` for a database whose backend adapts integers (PostgreSQL with
+    psycopg 3 gives them their exact type, ``Int4``, ``Int8``): only None is kept there.
     """
     if isinstance(field, models.ForeignKey):  # OneToOneField too: same conversion
         target = field.target_field
         if type(target) in (models.AutoField, models.BigAutoField, models.SmallAutoField):
-            return frozenset({int, _NONE})
+            return frozenset({int, _NONE}) if integers else frozenset({_NONE})
         return frozenset()
-    return _UNCHANGED.get(type(field), frozenset())
+    kept = _UNCHANGED.get(type(field), frozenset())
+    if not integers and int in kept:
+        return frozenset({_NONE})
+    return kept
+
+
+def _adapts_integers(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the backend turns an int into something else before sending it."""
+    adapt = type(connection.ops).adapt_integerfield_value
+    return adapt is not BaseDatabaseOperations.adapt_integerfield_value
 
 
 class Plan:
@@ -84,14 +96,19 @@ class Plan:
     __slots__ = ("fields", "plain", "positions", "returning", "sql", "unchanged", "utc_text")
 
     def __init__(
-        self, sql: str, fields: list[Field[Any, Any]], returning: bool, utc_text: bool = False
+        self,
+        sql: str,
+        fields: list[Field[Any, Any]],
+        returning: bool,
+        utc_text: bool = False,
+        integers: bool = True,
     ) -> None:
         self.sql = sql
         self.fields = fields
         self.returning = returning
         # A field's position among the values, by name and by column attribute (report, report_id).
         self.positions = {name: i for i, f in enumerate(fields) for name in (f.name, f.attname)}
-        self.unchanged = [unchanged_types(f) for f in fields]
+        self.unchanged = [unchanged_types(f, integers=integers) for f in fields]
         # Fields whose pre_save is Field's own (it reads the attribute): not auto_now
         # dates, files, or any other field that computes its value when saved.
         self.plain = [type(f).pre_save is Field.pre_save for f in fields]
@@ -155,7 +172,7 @@ def plan(model: type[Model], alias: str) -> Plan:
     # Django's SQLite backend writes an aware date-time as naive text in the connection's
     # time zone (UTC unless the database's TIME_ZONE says otherwise).
     utc_text = connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
-    _plans[key] = Plan(sql, fields, returning, utc_text)
+    _plans[key] = Plan(sql, fields, returning, utc_text, integers=not _adapts_integers(connection))
     return _plans[key]
 
 

@@ -146,8 +146,8 @@ def test_values_stored_unchanged_are_those_django_would_store(model: type[models
     """For every field a plan converts by type, and every sample value of such a type:
     the same database value as the field's own ``get_db_prep_save`` on this database."""
     checked = 0
-    for field in rows.plan(model, "default").fields:
-        kept = rows.unchanged_types(field)
+    plan = rows.plan(model, "default")
+    for field, kept in zip(plan.fields, plan.unchanged, strict=True):
         for value in SAMPLES:
             if type(value) not in kept:
                 continue
@@ -158,7 +158,7 @@ def test_values_stored_unchanged_are_those_django_would_store(model: type[models
             assert expected == value, (field, value)
             assert type(expected) is type(value), (field, value)
             checked += 1
-    assert checked > 20
+    assert checked > 10
 
 
 def test_only_exact_types_of_known_fields_skip_the_conversion() -> None:
@@ -169,6 +169,12 @@ def test_only_exact_types_of_known_fields_skip_the_conversion() -> None:
     meta = Report._meta
     assert rows.unchanged_types(meta.get_field("description")) == {str, type(None)}
     assert rows.unchanged_types(meta.get_field("organisation")) == {int, type(None)}
+    assert rows.unchanged_types(meta.get_field("organisation"), integers=False) == {type(None)}
+    assert rows.unchanged_types(meta.get_field("supporters_count"), integers=False) == {type(None)}
+    # PostgreSQL's backend types its integers (psycopg 3): a plan leaves them to Django there.
+    plan = rows.plan(Report, "default")
+    kept = plan.unchanged[plan.positions["organisation"]]
+    assert (int in kept) == (connection.vendor == "sqlite")
     assert rows.unchanged_types(meta.get_field("is_open")) == {bool, type(None)}
     # Converted by Django: dates, UUIDs, JSON, IP addresses (normalised).
     for name in ("requested_at", "public_id", "attributes"):
@@ -183,7 +189,10 @@ def test_only_exact_types_of_known_fields_skip_the_conversion() -> None:
     assert prepared.values[prepared.statement.positions["actor_label"]] == "Système"
     # An IPv6 address is stored normalised, as save() stores it.
     prepared = rows.prepare(audit(ip_address="2001:DB8:0:0:0:0:0:1"))
-    assert prepared.values[prepared.statement.positions["ip_address"]] == "2001:db8::1"
+    field = AuditEvent._meta.get_field("ip_address")
+    stored = prepared.values[prepared.statement.positions["ip_address"]]
+    assert stored == field.get_db_prep_save("2001:db8::1", connection=connection)
+    assert str(stored) == "2001:db8::1"
 
 
 @pytest.mark.parametrize(
