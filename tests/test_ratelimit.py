@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -103,15 +104,18 @@ def test_the_window_resets_when_time_moves_on(db: Any, limited: Clock) -> None:
     assert post_api(client).status_code == 429
 
 
-def test_login_is_limited_with_a_plain_text_answer(db: Any, limited: Clock) -> None:
+def test_login_is_limited_with_a_page_in_the_visitors_language(db: Any, limited: Clock) -> None:
     client = Client()
     credentials = {"username": "nobody", "password": "wrong password here"}
     for _ in range(2):
         assert client.post("/admin/login/", credentials, REMOTE_ADDR="198.51.100.7").status_code == 200
     response = client.post("/admin/login/", credentials, REMOTE_ADDR="198.51.100.7")
     assert response.status_code == 429
-    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Type"].startswith("text/html")
     assert int(response["Retry-After"]) == 60
+    page = response.content.decode()
+    assert "<h1>Trop de demandes</h1>" in page
+    assert "Réessayez dans 60 secondes." in page
     # The login form itself is a read.
     assert client.get("/admin/login/", REMOTE_ADDR="198.51.100.7").status_code == 200
     # Any path ending in /login/ shares the bucket (the accounts flows to come).
@@ -164,3 +168,26 @@ def test_parse_rate_refuses_nonsense(text: str) -> None:
 
 def _request(method: str, path: str) -> Any:
     return RequestFactory().generic(method, path)
+
+
+@pytest.mark.parametrize(
+    ("path", "seconds", "sentence"),
+    [
+        ("/t/200099001/signalements/nouveau/", 1, "Réessayez dans 1 seconde."),
+        ("/en/t/200099001/signalements/nouveau/", 1, "Try again in 1 second."),
+        ("/en/t/200099001/signalements/nouveau/", 30, "Try again in 30 seconds."),
+    ],
+)
+def test_a_limited_page_answers_in_its_language(path: str, seconds: int, sentence: str) -> None:
+    response = ratelimit.too_many(_request("POST", path), seconds)
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(seconds)
+    assert sentence in response.content.decode()
+    assert response["Content-Language"] == ("en" if path.startswith("/en/") else "fr")
+
+
+def test_the_apis_keep_their_error_documents_when_limited() -> None:
+    api = json.loads(ratelimit.too_many(_request("POST", "/api/v1/measurements"), 5).content)
+    assert api["detail"].startswith("too many requests")
+    open311 = json.loads(ratelimit.too_many(_request("POST", "/open311/v2/requests.json"), 5).content)
+    assert open311[0]["code"] == 429

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.translation import gettext as _
 
 from territoire.core.responses import edge_error
 
@@ -90,6 +91,15 @@ def nul_character_in(request: HttpRequest) -> str | None:
     return found
 
 
+def _place(where: str) -> str:
+    """Where the NUL character is, for a person (``where`` as nul_character_in says it)."""
+    if where == "path":
+        return _("dans l’adresse de la page")
+    if where == "parameter name":
+        return _("dans le nom d’un paramètre")
+    return _("dans le champ « %(name)s »") % {"name": where}
+
+
 class NulCharacterMiddleware:
     """Refuse a request holding a NUL character (400), before any view reads it.
 
@@ -104,5 +114,16 @@ class NulCharacterMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         where = nul_character_in(request)
         if where is not None:
-            return edge_error(request, 400, f"{where}: NUL character (U+0000) not allowed")
+            return edge_error(
+                request,
+                400,
+                f"{where}: NUL character (U+0000) not allowed",
+                lambda: (
+                    _(
+                        "La requête contient un caractère nul (U+0000) %(place)s : aucune page ne"
+                        " l’accepte. Vérifiez le lien, ou saisissez de nouveau le texte."
+                    )
+                    % {"place": _place(where)}
+                ),
+            )
         return self.get_response(request)

@@ -36,6 +36,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import ngettext
 
 from territoire.core.responses import edge_error
 
@@ -146,7 +147,19 @@ def rate_limited(bucket: str) -> Callable[[ViewFunction], ViewFunction]:
 
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = edge_error(request, 429, f"too many requests; retry in {retry_after} s")
+    response = edge_error(
+        request,
+        429,
+        f"too many requests; retry in {retry_after} s",
+        lambda: (
+            ngettext(
+                "Vous avez envoyé trop de demandes en peu de temps. Réessayez dans %(n)s seconde.",
+                "Vous avez envoyé trop de demandes en peu de temps. Réessayez dans %(n)s secondes.",
+                retry_after,
+            )
+            % {"n": retry_after}
+        ),
+    )
     response["Retry-After"] = str(retry_after)
     return response
 

@@ -3,17 +3,55 @@
 A middleware that refuses a request (a rate limit, a malformed one) has no view to render
 its error; each public API still expects its own error document: ``{"detail", "errors"}``
 under ``/api/``, GeoReport v2's ``errors`` (XML or JSON, by the URL's suffix) under
-``/open311/``, short plain text elsewhere.
+``/open311/``. A person on a page gets a small page in the language of its address (French,
+or English under ``/en/``): what happened and what to do, with no template, no stylesheet
+and nothing else to load, since the request did not reach the stack that renders pages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from html import escape as escape_html
 from xml.sax.saxutils import escape
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+PAGE_TITLES: dict[int, Callable[[], str]] = {
+    400: lambda: _("Requête refusée"),
+    429: lambda: _("Trop de demandes"),
+}
 
 
-def edge_error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+def _page(request: HttpRequest, status: int, message: Callable[[], str]) -> HttpResponse:
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        title = PAGE_TITLES.get(status, lambda: _("Erreur"))()
+        home = "/" if language == settings.LANGUAGE_CODE else f"/{language}/"
+        back = _("Retour à l’accueil")
+        body = (
+            "<!DOCTYPE html>\n"
+            f'<html lang="{escape_html(language)}">\n<head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape_html(title)} — Territoire</title></head>\n"
+            f"<body><main><h1>{escape_html(title)}</h1>\n<p>{escape_html(message())}</p>\n"
+            f'<p><a href="{home}">{escape_html(back)}</a></p></main></body>\n</html>\n'
+        )
+    response = HttpResponse(body, status=status, content_type="text/html; charset=utf-8")
+    response["Content-Language"] = language
+    return response
+
+
+def edge_error(
+    request: HttpRequest, status: int, detail: str, message: Callable[[], str] | None = None
+) -> HttpResponse:
+    """The error answer of a request refused before any view.
+
+    ``detail`` is for programs (the APIs' error documents, in English); ``message``, for
+    a person on a page, is called in the page's language (it uses gettext).
+    """
     path = request.path_info
     if path.startswith("/api/"):
         return JsonResponse({"detail": detail, "errors": []}, status=status)
@@ -26,4 +64,8 @@ def edge_error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
         )
     if path.startswith("/open311/"):
         return JsonResponse([{"code": status, "description": detail}], status=status, safe=False)
-    return HttpResponse(f"{status} — {detail}.\n", status=status, content_type="text/plain; charset=utf-8")
+    if message is None:
+        return HttpResponse(
+            f"{status} — {detail}.\n", status=status, content_type="text/plain; charset=utf-8"
+        )
+    return _page(request, status, message)

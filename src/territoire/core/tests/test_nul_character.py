@@ -34,8 +34,20 @@ NUL_URLS = [
 def test_pages(client: Client, url: str) -> None:
     response = client.get(url)
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("text/plain")
-    assert "NUL" in response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    english = url.startswith("/en/")
+    assert response["Content-Language"] == ("en" if english else "fr")
+    assert f'<html lang="{"en" if english else "fr"}">' in page
+    assert "U+0000" in page
+    assert ("Request refused" if english else "Requête refusée") in page
+    assert "\x00" not in page
+
+
+def test_a_page_says_where_the_nul_character_is(client: Client) -> None:
+    assert "dans le champ « q »" in client.get("/?q=x%00y").content.decode()
+    assert "dans le nom d’un paramètre" in client.get("/?%00=1").content.decode()
+    assert "in the address of the page" in client.get("/en/t/%00/projets/").content.decode()
 
 
 @pytest.mark.parametrize(

@@ -185,8 +185,8 @@ def test_only_exact_types_of_known_fields_skip_the_conversion() -> None:
     def audit(**fields: Any) -> AuditEvent:
         return AuditEvent(**{"actor_label": "x", "action": "a", "ip_address": None, **fields})
 
-    prepared = rows.prepare(audit(actor_label=gettext_lazy("Système")))
-    assert prepared.values[prepared.statement.positions["actor_label"]] == "Système"
+    prepared = rows.prepare(audit(actor_label=gettext_lazy("Erreur")))
+    assert prepared.values[prepared.statement.positions["actor_label"]] == "Erreur"
     # An IPv6 address is stored normalised, as save() stores it.
     prepared = rows.prepare(audit(ip_address="2001:DB8:0:0:0:0:0:1"))
     field = AuditEvent._meta.get_field("ip_address")
