@@ -39,22 +39,34 @@ from territoire.territory.models import Commune, Organisation, Zone
 
 
 class Grid:
-    """Which bounding boxes may hold a point: a square grid over all of them, each cell
-    listing (in order) the boxes that overlap it. Finding a point's cell is arithmetic;
-    a search tree would cost more for a territory's few hundred zones (and the tree wants
-    a point object, whose creation alone costs more than the lookup here)."""
+    """Which bounding boxes may hold a point: a square grid, each cell listing (in order)
+    the boxes that overlap it. Finding a point's cell is arithmetic; a search tree would
+    cost more for a territory's few hundred zones (and the tree wants a point object,
+    whose creation alone costs more than the lookup here).
 
-    CELLS = 64  # along the longer side of the territory's extent
+    A cell is half as wide as the median box, so a box spans a few cells wherever the boxes
+    lie (communes overseas and in Europe in one installation: the grid is a dictionary of
+    the occupied cells only). A box far larger than the others (more than ``MAX_SPAN``
+    cells) is not spread over cells: it is a candidate everywhere.
+    """
+
+    MAX_SPAN = 4096
 
     def __init__(self, bounds: list[list[float]]) -> None:
         self.min_x = min(b[0] for b in bounds)
         self.min_y = min(b[1] for b in bounds)
+        sizes = sorted(max(b[2] - b[0], b[3] - b[1]) for b in bounds)
         extent = max(max(b[2] for b in bounds) - self.min_x, max(b[3] for b in bounds) - self.min_y)
-        self.size = extent / self.CELLS if extent > 0 else 1.0
+        size = sizes[len(sizes) // 2] / 2 or extent / 64
+        self.size = size if size > 0 else 1.0
         self.cells: dict[tuple[int, int], list[int]] = {}
+        self.everywhere: list[int] = []
         for index, (min_x, min_y, max_x, max_y) in enumerate(bounds):
             first_x, first_y = self._cell(min_x, min_y)
             last_x, last_y = self._cell(max_x, max_y)
+            if (last_x - first_x + 1) * (last_y - first_y + 1) > self.MAX_SPAN:
+                self.everywhere.append(index)
+                continue
             for x in range(first_x, last_x + 1):
                 for y in range(first_y, last_y + 1):
                     self.cells.setdefault((x, y), []).append(index)
@@ -63,9 +75,12 @@ class Grid:
         return math.floor((x - self.min_x) / self.size), math.floor((y - self.min_y) / self.size)
 
     def candidates(self, x: float, y: float) -> list[int]:
-        """The indexes, ascending, of the boxes whose cell holds (x, y): a superset of
-        those that contain it."""
-        return self.cells.get(self._cell(x, y), [])
+        """The indexes, ascending, of the boxes that may hold (x, y): a superset of those
+        that do."""
+        found = self.cells.get(self._cell(x, y), [])
+        if not self.everywhere:
+            return found
+        return sorted({*found, *self.everywhere})
 
 
 @dataclass(frozen=True)

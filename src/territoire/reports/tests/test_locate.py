@@ -37,6 +37,17 @@ def test_the_grid_lists_every_box_holding_a_point_in_order(
         assert set(holding) <= set(found), (x, y)
 
 
+def test_boxes_far_apart_or_far_larger_than_the_others_are_found() -> None:
+    # Two small communes 7,000 km apart (Europe, the Caribbean), and a zone over both.
+    bounds = [[2.0, 47.0, 2.1, 47.1], [-61.6, 16.0, -61.5, 16.1], [-62.0, 15.0, 3.0, 48.0]]
+    grid = Grid(bounds)
+    assert grid.everywhere == [2]
+    assert len(grid.cells) <= 18  # the occupied cells only: 3 × 3 at most for each small box
+    assert grid.candidates(2.05, 47.05) == [0, 2]
+    assert grid.candidates(-61.55, 16.05) == [1, 2]
+    assert grid.candidates(-20.0, 30.0) == [2]
+
+
 def test_a_territory_of_one_point_has_a_grid_all_the_same() -> None:
     grid = Grid([[2.0, 47.0, 2.0, 47.0]])
     assert grid.candidates(2.0, 47.0) == [0]
