@@ -151,6 +151,7 @@ SELECT
 
 # What a request's Open311ApiKey is loaded with (services.authenticate_api_key).
 API_KEY_FIELDS = ("id", "name", "organisation_id", "key_hash", "key_prefix")
+_KEY_HASH = API_KEY_FIELDS.index("key_hash")
 
 _snapshot: Territory | None = None
 _lock = threading.Lock()
@@ -223,7 +224,7 @@ def _build(key: tuple[Any, ...]) -> Territory:
         snap.categories[(category.organisation_id, category.service_code)] = category
         snap.attributes[category.pk] = {a.code: a for a in category.attributes.all()}
     for identity in Open311ApiKey.objects.filter(revoked_at__isnull=True).values_list(*API_KEY_FIELDS):
-        snap.api_keys[identity[3]] = identity
+        snap.api_keys[identity[_KEY_HASH]] = identity
     return snap
 
 

@@ -92,7 +92,7 @@ def _qmark(query: str) -> str:
     return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
-class CursorWrapper(base.SQLiteCursorWrapper):
+class SQLiteCursor(base.SQLiteCursorWrapper):
     """Django's cursor, which converts each distinct statement's placeholders once.
 
     Django turns its ``%s`` placeholders into SQLite's ``?`` with a regular expression
@@ -114,8 +114,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _writer_warned: bool = False
     _commits_since_checkpoint: int = 0
 
-    def create_cursor(self, name: str | None = None) -> CursorWrapper:
-        return self.connection.cursor(factory=CursorWrapper)
+    def create_cursor(self, name: str | None = None) -> SQLiteCursor:
+        return self.connection.cursor(factory=SQLiteCursor)
 
     # --- the file lock ------------------------------------------------------------------
 

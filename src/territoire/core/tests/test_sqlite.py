@@ -349,10 +349,10 @@ def test_an_in_memory_database_has_nothing_to_checkpoint() -> None:
 def test_the_cursor_converts_placeholders_as_djangos_does(query: str, params: Any) -> None:
     from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
-    from territoire.core.sqlite.base import CursorWrapper
+    from territoire.core.sqlite.base import SQLiteCursor
 
     connection.ensure_connection()
-    ours = connection.connection.cursor(factory=CursorWrapper)
+    ours = connection.connection.cursor(factory=SQLiteCursor)
     django = connection.connection.cursor(factory=SQLiteCursorWrapper)
     names = list(params) if isinstance(params, dict) else None
     if params is not None:
@@ -365,7 +365,7 @@ def test_each_distinct_statement_is_converted_once_and_long_ones_are_not_kept() 
 
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        assert isinstance(cursor.cursor, backend.CursorWrapper)
+        assert isinstance(cursor.cursor, backend.SQLiteCursor)
         statement = "SELECT %s + %s -- test_each_distinct_statement"
         before = backend._qmark.cache_info()
         for n in range(5):
