@@ -28,8 +28,9 @@ from django.db import connection, connections, models
 
 import territoire
 from territoire.core import backup
-from territoire.core.models import AuditEvent
+from territoire.core.models import AuditEvent, DataVersion
 from territoire.indicators.models import Measurement
+from territoire.reports.locate import SNAPSHOT_VERSION_KEY
 from territoire.roadmap.models import Project
 from territoire.territory.models import Membership
 
@@ -92,7 +93,7 @@ def snapshot() -> Snapshot:
     result: Snapshot = {}
     for model in backup.backed_up_models():
         fields = model._meta.concrete_fields
-        rows = [tuple(_value(f, obj) for f in fields) for obj in model._base_manager.all()]
+        rows = [tuple(_value(f, obj) for f in fields) for obj in backup.backed_up_rows(model)]
         result[model._meta.label_lower] = sorted(rows, key=repr)
         for m2m in model._meta.many_to_many:
             through = m2m.remote_field.through  # type: ignore[union-attr]
@@ -231,7 +232,11 @@ def test_manifest_describes_every_part(populated: Path, tmp_path: Path) -> None:
         assert manifest["created_at"]
         counts = {e["label"]: e["count"] for e in manifest["models"]}
         for model in backup.backed_up_models():
-            assert counts[model._meta.label_lower] == model._base_manager.count()
+            assert counts[model._meta.label_lower] == backup.backed_up_rows(model).count()
+        # The versions kept by triggers describe this database's tables, not data.
+        versions = zf.read("db/core.dataversion.jsonl").decode()
+        assert DataVersion.objects.filter(key=SNAPSHOT_VERSION_KEY).exists()
+        assert SNAPSHOT_VERSION_KEY not in versions
         assert "contenttypes.contenttype" not in counts
         assert "sessions.session" not in counts
         for entry in manifest["models"] + manifest["media"]:

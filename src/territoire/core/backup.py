@@ -55,6 +55,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 
 import territoire
+from territoire.core.cache import TRIGGER_VERSION_KEYS
+from territoire.core.models import DataVersion
 
 FORMAT = "territoire-backup"
 FORMAT_VERSION = 1
@@ -142,11 +144,23 @@ def _model(label: str) -> type[models.Model]:
     return model
 
 
+def backed_up_rows(model: type[models.Model]) -> models.QuerySet[Any]:
+    """The rows of ``model`` that a backup holds: all, but the versions kept by triggers.
+
+    Those describe this database's tables, not data: a restore's inserts fire the
+    triggers, which give the restored database a version of its own.
+    """
+    queryset = model._base_manager.using(connection.alias)
+    if model is DataVersion:
+        queryset = queryset.exclude(key__in=TRIGGER_VERSION_KEYS)
+    return queryset
+
+
 def non_empty_models() -> dict[str, int]:
     """Row counts of the backed-up models that hold rows (empty dict: the target is empty)."""
     counts = {}
     for model in backed_up_models():
-        count = model._base_manager.using(connection.alias).count()
+        count = backed_up_rows(model).count()
         if count:
             counts[model._meta.label_lower] = count
     return counts
@@ -199,7 +213,7 @@ class _Serializer(JsonlSerializer):
 def _rows(model: type[models.Model]) -> Iterator[models.Model]:
     """Every row of a model in primary-key order, with its relations fetched per chunk."""
     meta = model._meta
-    queryset = model._base_manager.using(connection.alias).order_by(meta.pk.name)
+    queryset = backed_up_rows(model).order_by(meta.pk.name)
     natural_fks = [
         f.name
         for f in meta.concrete_fields

@@ -8,21 +8,20 @@ grid of their bounding boxes (``Grid``).
 organisation attached), zones (prepared geometries) and the active service categories
 (with their attributes), each organisation's initial status and the active Open311
 application keys (by hash), rebuilt when any of them changes. Whether something changed is
-one small query (``_fingerprint``: count, largest id and latest ``updated_at`` of each
-table, the attributes' and statuses' count and largest id, which status is initial, the
-keys' count, largest id, latest creation, active count and latest revocation), so an
-Open311 POST or a listing costs one query for all of this instead of loading every
-commune and zone and looking its key up. A rolled-back test
-transaction cannot make a stale snapshot look current: recreated rows have new ids or
-timestamps. Saving or deleting any of these models also clears the snapshot of the
-process at once (signals connected below).
+one indexed read (``_fingerprint``): a version that triggers on those seven tables bump on
+every write, whoever writes (the ORM, ``update()``, ``bulk_create``, raw SQL, another
+process), installed after each ``migrate`` (``install_triggers``). An Open311 POST or a
+listing thus costs one small query for all of this instead of loading every commune and
+zone and looking its key up. A rolled-back transaction rolls the version back with the
+data it described, and a missing version row starts again at a random value, so a stale
+snapshot cannot look current. Saving or deleting any of these models also clears the
+snapshot of the process at once (signals connected below).
 
 The snapshot's model instances are shared between requests: read them, never save them.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import threading
 from collections.abc import Iterable, Set
@@ -35,6 +34,7 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from shapely.geometry import shape
 
+from territoire.core.cache import TRIGGER_VERSION_KEYS
 from territoire.territory.models import Commune, Organisation, Zone
 
 
@@ -136,18 +136,37 @@ class Territory:
         return None
 
 
-_FINGERPRINT_SQL = """
-SELECT
-  (SELECT COUNT(*) FROM {org}), (SELECT MAX(id) FROM {org}), (SELECT MAX(updated_at) FROM {org}),
-  (SELECT COUNT(*) FROM {com}), (SELECT MAX(id) FROM {com}), (SELECT MAX(updated_at) FROM {com}),
-  (SELECT COUNT(*) FROM {zone}), (SELECT MAX(id) FROM {zone}), (SELECT MAX(updated_at) FROM {zone}),
-  (SELECT COUNT(*) FROM {cat}), (SELECT MAX(id) FROM {cat}), (SELECT MAX(updated_at) FROM {cat}),
-  (SELECT COUNT(*) FROM {attr}), (SELECT MAX(id) FROM {attr}),
-  (SELECT COUNT(*) FROM {status}), (SELECT MAX(id) FROM {status}),
-  (SELECT SUM(id) FROM {status} WHERE is_initial = {true}),
-  (SELECT COUNT(*) FROM {key}), (SELECT MAX(id) FROM {key}), (SELECT MAX(created_at) FROM {key}),
-  (SELECT COUNT(*) FROM {key} WHERE revoked_at IS NULL), (SELECT MAX(revoked_at) FROM {key})
-"""
+# The snapshot's version: a counter in core_dataversion that triggers on these tables bump
+# on every write (core.cache.install_version_triggers, run after each migrate).
+SNAPSHOT_VERSION_KEY = "reports.territory"
+TRIGGER_VERSION_KEYS.add(SNAPSHOT_VERSION_KEY)
+
+
+def watched_tables() -> dict[str, tuple[str, ...]]:
+    """The tables the snapshot is built from → the columns whose UPDATE counts (all: empty)."""
+    from territoire.reports.models import Open311ApiKey, ReportStatus, ServiceAttribute, ServiceCategory
+
+    key = Open311ApiKey._meta
+    return {
+        Organisation._meta.db_table: (),
+        Commune._meta.db_table: (),
+        Zone._meta.db_table: (),
+        ServiceCategory._meta.db_table: (),
+        ServiceAttribute._meta.db_table: (),
+        ReportStatus._meta.db_table: (),
+        # Every use of a key writes its last_used_at (at most once a minute): not a change.
+        key.db_table: tuple(
+            f.column for f in key.concrete_fields if f.attname in {*API_KEY_FIELDS, "revoked_at"} - {"id"}
+        ),
+    }
+
+
+def install_triggers(using: str = "default", **kwargs: Any) -> None:
+    """``post_migrate``: (re)create the triggers that keep the snapshot's version."""
+    from territoire.core.cache import install_version_triggers
+
+    install_version_triggers(SNAPSHOT_VERSION_KEY, watched_tables(), using=using)
+
 
 # What a request's Open311ApiKey is loaded with (services.authenticate_api_key).
 API_KEY_FIELDS = ("id", "name", "organisation_id", "key_hash", "key_prefix")
@@ -157,28 +176,14 @@ _snapshot: Territory | None = None
 _lock = threading.Lock()
 
 
-@functools.cache
-def fingerprint_sql(vendor: str) -> str:
-    """The query behind the snapshot's key: counts and latest changes, read from indexes."""
-    from territoire.reports.models import Open311ApiKey, ReportStatus, ServiceAttribute, ServiceCategory
-
-    return _FINGERPRINT_SQL.format(
-        key=Open311ApiKey._meta.db_table,
-        status=ReportStatus._meta.db_table,
-        true="TRUE" if vendor == "postgresql" else "1",
-        org=Organisation._meta.db_table,
-        com=Commune._meta.db_table,
-        zone=Zone._meta.db_table,
-        cat=ServiceCategory._meta.db_table,
-        attr=ServiceAttribute._meta.db_table,
-    )
+FINGERPRINT_SQL = f"SELECT version FROM core_dataversion WHERE key = '{SNAPSHOT_VERSION_KEY}'"  # noqa: S608
 
 
 def _fingerprint() -> tuple[Any, ...]:
     with connection.cursor() as cursor:
-        cursor.execute(fingerprint_sql(connection.vendor))  # table names only, no parameter
+        cursor.execute(FINGERPRINT_SQL)  # a constant: no parameter to convert or bind
         row = cursor.fetchone()
-    return (connection.alias, *[str(v) for v in row or ()])
+    return (connection.alias, row[0] if row else None)
 
 
 def _build(key: tuple[Any, ...]) -> Territory:

@@ -259,18 +259,97 @@ def test_listing_uses_an_ordered_index_without_sort_on_sqlite(
         assert "TEMP B-TREE" not in plan, (params, plan)
 
 
-def test_snapshot_check_has_an_index_for_every_latest_change(territory: Territory) -> None:
-    """The per-request check never reads the rows of zones (their polygons) or categories.
-
-    It asks each table for its latest ``updated_at``. Under intake load another worker has
-    written since the last request, so every page read is a read from the file: without
-    an index, that is one page per zone on every request (400 zones: 0.43 ms instead of
-    0.04 ms). (SQLite's EXPLAIN QUERY PLAN says SEARCH either way: the schema is checked.)
-    """
-    sql = locate.fingerprint_sql(connection.vendor)
-    tables = ("territory_zone", "territory_commune", "territory_organisation", "reports_servicecategory")
+def _version() -> Any:
     with connection.cursor() as cursor:
-        for table in tables:
-            assert f"MAX(updated_at) FROM {table}" in sql
-            indexes = connection.introspection.get_constraints(cursor, table).values()
-            assert any(c["index"] and (c["columns"] or [""])[0] == "updated_at" for c in indexes), table
+        cursor.execute(locate.FINGERPRINT_SQL)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def test_every_write_to_a_watched_table_bumps_the_snapshot_version(territory: Territory) -> None:
+    """Whoever writes: raw SQL, ``update()`` (no signal), a delete; each table, each kind."""
+    from territoire.reports.models import Open311ApiKey
+
+    assert set(locate.watched_tables()) == {
+        "territory_organisation",
+        "territory_commune",
+        "territory_zone",
+        "reports_servicecategory",
+        "reports_serviceattribute",
+        "reports_reportstatus",
+        "reports_open311apikey",
+    }
+    for table, columns in locate.watched_tables().items():
+        column = columns[0] if columns else "id"  # an UPDATE of a column that counts
+        before = _version()
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {column} = {column} WHERE id = (SELECT MIN(id) FROM {table})")  # noqa: S608
+        assert _version() != before, table
+    before = _version()
+    zones(territory.gamma, ("Neuve", square(46.0, 3.0, 0.01)))
+    assert _version() != before
+    before = _version()
+    from territoire.territory.models import Zone
+
+    Zone.objects.filter(name="Neuve").delete()
+    assert _version() != before
+    # A key's use (its last_used_at) is not a change of the snapshot; its revocation is.
+    before = _version()
+    Open311ApiKey.objects.filter(pk=territory.api_key.pk).update(last_used_at=timezone.now())
+    assert _version() == before
+    Open311ApiKey.objects.filter(pk=territory.api_key.pk).update(revoked_at=timezone.now())
+    assert _version() != before
+
+
+def test_a_rolled_back_change_restores_the_version_with_the_data(territory: Territory) -> None:
+    from django.db import transaction
+
+    before = _version()
+    inside: list[Any] = []
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            zones(territory.gamma, ("Éphémère", square(46.0, 3.0, 0.01)))
+            inside.append(_version())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert inside[0] != before
+    assert _version() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triggers_come_back_after_migrate_and_a_missing_version_starts_anew() -> None:
+    """A migration that rebuilds a table on SQLite drops its triggers: ``migrate`` puts them
+    back, and bumps the version (the table may have changed meanwhile)."""
+    from django.core.management import call_command
+
+    from territoire.core.models import DataVersion
+    from territoire.territory.models import Organisation
+
+    Organisation.objects.bulk_create([Organisation(siren="999999981", name="Une", kind="COM", slug="une")])
+    first = _version()
+    assert first is not None
+    assert first > 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute('DROP TRIGGER "tv_reports_territory_territory_organisation_insert"')
+        else:
+            cursor.execute(
+                'DROP TRIGGER "tv_reports_territory_territory_organisation" ON territory_organisation'
+            )
+    Organisation.objects.bulk_create([Organisation(siren="999999982", name="Deux", kind="COM", slug="deux")])
+    assert _version() == first  # unseen: the trigger is gone
+    call_command("migrate", verbosity=0)
+    assert _version() == first + 1
+    Organisation.objects.bulk_create(
+        [Organisation(siren="999999983", name="Trois", kind="COM", slug="trois")]
+    )
+    assert _version() == first + 2
+    # A missing version (a flushed database) starts again at a random value at the next write.
+    DataVersion.objects.filter(key=locate.SNAPSHOT_VERSION_KEY).delete()
+    call_command("migrate", verbosity=0)
+    assert _version() is None
+    Organisation.objects.filter(slug="trois").delete()
+    assert _version() is not None
