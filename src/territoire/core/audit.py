@@ -35,7 +35,8 @@ def prepare(action: str, **fields: Unpack[Fields]) -> rows.Prepared[AuditEvent]:
     label = fields.get("actor_label") or (user.get_username() if user is not None else "system")
     # Append-only, written with every change: core.rows skips save()'s compilation.
     return rows.prepare(
-        AuditEvent(
+        rows.new(
+            AuditEvent,
             actor=user,
             actor_label=label,
             action=action,

@@ -221,6 +221,68 @@ class Prepared(Generic[M]):
         return instance
 
 
+# Per model: each concrete field in order, and whether a related object given by its
+# name is turned into its id here (a ForeignKey; None: the model takes Django's way).
+Layout = list[tuple[Field[Any, Any], "models.ForeignKey[Any, Any] | None"]]
+_layouts: dict[type[Model], Layout | None] = {}
+
+
+def _layout(model: type[Model]) -> Layout | None:
+    fields = model._meta.concrete_fields
+    layout: Layout | None
+    if any(isinstance(f, models.OneToOneField) or getattr(f, "generated", False) for f in fields):
+        layout = None  # a reverse one-to-one cache to fill, a generated column: Django's way
+    else:
+        layout = [(f, f if isinstance(f, models.ForeignKey) else None) for f in fields]
+    _layouts[model] = layout
+    return layout
+
+
+def new(model: type[M], **fields: Any) -> M:
+    """``model(**fields)`` for a new row, built the fast way: values in field order.
+
+    Django's keyword construction goes through every field's descriptor (50 µs for a
+    report of 36 fields); the positional one sets attributes (10 µs). The result is the
+    same: a field not given gets its default; a related object given by name is checked,
+    cached, and gives its id (or None if not saved yet: ``prepare`` takes it later, as
+    ``save()`` does); an id may be given by column attribute (``commune_id``).
+    """
+    layout = _layouts[model] if model in _layouts else _layout(model)
+    if layout is None:
+        return model(**fields)
+    values: list[Any] = []
+    related: list[tuple[Field[Any, Any], Any]] = []
+    for field, foreign_key in layout:
+        if field.name in fields:
+            value = fields.pop(field.name)
+            if foreign_key is not None:
+                target: type[Model] = foreign_key.related_model  # type: ignore[assignment]
+                if value is not None and not isinstance(value, target):
+                    raise ValueError(
+                        f"{model._meta.label}.{field.name} must be a {target._meta.label} instance"
+                    )
+                related.append((field, value))
+                value = None if value is None else getattr(value, foreign_key.target_field.attname)
+        elif field.attname in fields:
+            value = fields.pop(field.attname)
+        else:
+            value = field.get_default()
+        values.append(value)
+    if fields:
+        raise TypeError(f"{model._meta.label} has no field named {', '.join(sorted(fields))}")
+    instance = model(*values)
+    for field, value in related:
+        if value is not None:  # as the descriptor does: both sides get a database
+            if instance._state.db is None:
+                instance._state.db = router.db_for_write(model, instance=value)
+            if value._state.db is None:
+                value._state.db = router.db_for_write(type(value), instance=instance)
+            if not router.allow_relation(value, instance):
+                raise ValueError(f"{model._meta.label}.{field.name}: {value!r} is on another database")
+        field.set_cached_value(instance, value)  # type: ignore[attr-defined]
+    return instance
+
+
 def prepare(instance: M, using: str | None = None) -> Prepared[M]:
     """Convert a new row's values now, to INSERT it later (``.execute()``).
 

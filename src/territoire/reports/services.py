@@ -709,7 +709,8 @@ def _new_event(
     user = actor if getattr(actor, "is_authenticated", False) else None
     # Append-only rows written on every report change: core.rows skips save()'s compilation.
     return rows.prepare(
-        ReportEvent(
+        rows.new(
+            ReportEvent,
             report=report,
             kind=kind,
             actor=user,
@@ -754,7 +755,8 @@ def _new_report(
     """
     status = clean.status or initial_status(clean.organisation)
     now = requested_at or timezone.now()
-    report = Report(
+    report = rows.new(
+        Report,
         organisation=clean.organisation,
         commune=clean.commune,
         zone=clean.zone,

@@ -216,3 +216,80 @@ def test_date_times_are_written_as_django_writes_them(value: dt.datetime | None)
     expected = field.get_db_prep_save(value, connection=connection)
     assert got == expected
     assert type(got) is type(expected)
+
+
+# --- rows.new: the positional construction ---------------------------------------------
+
+
+def _state(instance: models.Model, callable_defaults: set[str]) -> dict[str, Any]:
+    """Each column attribute (its type only for a default computed per call) and the
+    related objects cached on the instance."""
+    opts = type(instance)._meta
+    values = {
+        f.attname: type(v) if f.attname in callable_defaults else v
+        for f in opts.concrete_fields
+        for v in [getattr(instance, f.attname)]
+    }
+    cached = {
+        f.name: f.get_cached_value(instance, None)
+        for f in opts.concrete_fields
+        if isinstance(f, models.ForeignKey) and f.is_cached(instance)
+    }
+    return {"values": values, "cached": cached, "adding": instance._state.adding, "db": instance._state.db}
+
+
+def _callable_defaults(model: type[models.Model]) -> set[str]:
+    return {f.attname for f in model._meta.concrete_fields if callable(f.default)}
+
+
+def test_new_builds_what_the_keyword_constructor_builds() -> None:
+    from territoire.reports.models import Report, ReportEvent
+
+    organisation = Organisation.objects.create(siren="200000172", name="CA", kind="CA", slug="ca")
+    user = get_user_model().objects.create_user(username="agent", password="x")
+    unsaved = Organisation(siren="200000180", name="Nouvelle", kind="CA", slug="nouvelle")
+    cases: list[tuple[type[models.Model], dict[str, Any]]] = [
+        (
+            AuditEvent,
+            {"action": "a.b", "actor": user, "organisation_id": organisation.pk, "changes": {"k": 1}},
+        ),
+        (AuditEvent, {"action": "a.b", "actor": None, "ip_address": "192.0.2.1"}),
+        (AuditEvent, {}),
+        (Report, {"organisation": organisation, "description": "Un trou", "lat": 1.5, "attributes": {}}),
+        (Report, {"organisation_id": organisation.pk, "commune": None, "is_open": False}),
+        (Report, {"organisation": unsaved}),
+        (ReportEvent, {"kind": "submitted", "actor": user, "data": {"source": "web"}, "report": None}),
+    ]
+    for model, fields in cases:
+        expected = model(**dict(fields))
+        built = rows.new(model, **dict(fields))
+        assert type(built) is model
+        assert _state(built, _callable_defaults(model)) == _state(expected, _callable_defaults(model)), (
+            model,
+            fields,
+        )
+
+
+def test_new_refuses_what_the_keyword_constructor_refuses() -> None:
+    from territoire.reports.models import Report
+
+    user = get_user_model().objects.create_user(username="agent", password="x")
+    with pytest.raises(ValueError, match="Organisation"):
+        Report(organisation=user)
+    with pytest.raises(ValueError, match="Organisation"):
+        rows.new(Report, organisation=user)
+    with pytest.raises(TypeError):
+        Report(colour="red")
+    with pytest.raises(TypeError, match="colour"):
+        rows.new(Report, colour="red")
+
+
+def test_an_unsaved_related_object_gives_its_id_when_prepared() -> None:
+    from territoire.reports.models import Report
+
+    organisation = Organisation(siren="200000172", name="CA", kind="CA", slug="ca")
+    report = rows.new(Report, organisation=organisation)
+    organisation.save()
+    prepared_values = rows.prepare(report).values
+    position = rows.plan(Report, "default").positions["organisation_id"]
+    assert prepared_values[position] == organisation.pk
