@@ -55,10 +55,13 @@ DEFAULT_TIMEOUT = 5.0
 SHORT_PAUSE = 0.00002
 LONG_PAUSE = 0.001
 SHORT_WAIT = 0.01
-# A report's commit writes about thirty WAL pages: a checkpoint every hundred commits of
-# each connection keeps the WAL to a few thousand pages (SQLite reads slow down as the
-# WAL grows) and far below the automatic checkpoint's threshold (settings.py).
-CHECKPOINT_EVERY = 100
+# A report's commit writes about thirty WAL pages, mostly the same index pages as the
+# commits before it: a checkpoint copies each page once, however many commits wrote it.
+# A checkpoint every 300 commits of a connection rather than every 100 costs a report less
+# (measured in-process: 50 instead of 80 µs of CPU, 115 instead of 180 µs of wall time
+# with the disk syncs), and keeps the WAL to about 9,000 pages (SQLite reads slow
+# down as the WAL grows), below the automatic checkpoint's threshold (settings.py).
+CHECKPOINT_EVERY = 300
 
 
 def _open_lock_file(path: str, database: str) -> int:
