@@ -33,6 +33,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, URLPattern, re_path, reverse
 from django.utils import timezone, translation
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -192,9 +193,19 @@ def resolve_jurisdiction(raw: str, *, required: bool = True) -> Jurisdiction | N
     return Jurisdiction(organisation) if organisation is not None else None
 
 
+def _last(data: MultiValueDict[str, Any], key: str, default: Any = "") -> Any:
+    """``data.get(key, default)``, without raising and catching a KeyError for a missing key.
+
+    An Open311 POST leaves out most of the optional parameters: ``MultiValueDict.get``
+    would build, raise and catch an exception for each of them (nine a request).
+    """
+    values = dict.get(data, key)  # a MultiValueDict is a dict of lists
+    return values[-1] if values else default
+
+
 def _param(request: HttpRequest, name: str) -> str:
     source = request.POST if request.method == "POST" else request.GET
-    return str(source.get(name, "") or "")
+    return str(_last(source, name) or "")
 
 
 # --------------------------------------------------------------------------- views
@@ -316,7 +327,7 @@ def service_definition(request: HttpRequest, fmt: str, service_code: str) -> Htt
 
 def _submission(request: HttpRequest) -> dict[str, Any]:
     data: dict[str, Any] = {
-        key: request.POST.get(key, "")
+        key: _last(request.POST, key)
         for key in (
             "service_code",
             "lat",
@@ -348,7 +359,7 @@ def _submission(request: HttpRequest) -> dict[str, Any]:
 
 def _check_media(request: HttpRequest) -> Any:
     """An uploaded ``media`` file (common extension): checked from its content, metadata stripped."""
-    upload = request.FILES.get("media")
+    upload = _last(request.FILES, "media", None)
     if upload is None:
         return None
     from territoire.core.uploads import UploadError, sanitise_image
@@ -371,12 +382,12 @@ def requests_endpoint(request: HttpRequest, fmt: str) -> HttpResponse:
 @endpoint
 def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     """POST requests: validate everything, then store a report or queue it (token)."""
-    raw_key = request.POST.get("api_key", "")
+    raw_key = _last(request.POST, "api_key")
     api_key = services.authenticate_api_key(raw_key) if raw_key else None
     if api_key is None:
         raise _error(403, "api_key missing or invalid")
     data = _submission(request)
-    jurisdiction_raw = request.POST.get("jurisdiction_id", "").strip()
+    jurisdiction_raw = _last(request.POST, "jurisdiction_id").strip()
     organisation: Organisation | None = None
     commune_code = ""
     if jurisdiction_raw:
@@ -559,7 +570,7 @@ def _rows(
 
 
 def _positive_int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
-    raw = request.GET.get(name, "").strip()
+    raw = _last(request.GET, name).strip()
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
@@ -568,7 +579,7 @@ def _positive_int(request: HttpRequest, name: str, default: int, maximum: int) -
 
 
 def _date(request: HttpRequest, name: str) -> datetime | None:
-    raw = request.GET.get(name, "").strip()
+    raw = _last(request.GET, name).strip()
     if not raw:
         return None
     try:
