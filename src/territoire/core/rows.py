@@ -19,6 +19,7 @@ version) or an inherited model. It runs in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -93,7 +94,7 @@ def _adapts_integers(connection: BaseDatabaseWrapper) -> bool:
 class Plan:
     """The INSERT of one model on one database: its SQL and the fields behind each ``%s``."""
 
-    __slots__ = ("fields", "plain", "positions", "returning", "sql", "unchanged", "utc_text")
+    __slots__ = ("attnames", "fields", "plain", "positions", "returning", "sql", "unchanged", "utc_text")
 
     def __init__(
         self,
@@ -105,6 +106,7 @@ class Plan:
     ) -> None:
         self.sql = sql
         self.fields = fields
+        self.attnames = [f.attname for f in fields]
         self.returning = returning
         # A field's position among the values, by name and by column attribute (report, report_id).
         self.positions = {name: i for i, f in enumerate(fields) for name in (f.name, f.attname)}
@@ -120,10 +122,18 @@ class Plan:
     def values(self, instance: Model, connection: BaseDatabaseWrapper) -> list[Any]:
         """The statement's parameters for ``instance``, as ``save()`` converts them."""
         out = []
-        for field, unchanged, plain, utc_text in zip(
-            self.fields, self.unchanged, self.plain, self.utc_text, strict=True
+        # A new instance holds every column in its __dict__: read there, not through the
+        # field's descriptor (a call each).
+        attributes = instance.__dict__
+        for field, attname, unchanged, plain, utc_text in zip(
+            self.fields, self.attnames, self.unchanged, self.plain, self.utc_text, strict=True
         ):
-            value = getattr(instance, field.attname) if plain else field.pre_save(instance, True)
+            if not plain:
+                value = field.pre_save(instance, True)
+            elif attname in attributes:
+                value = attributes[attname]
+            else:
+                value = getattr(instance, attname)
             if type(value) in unchanged:
                 out.append(value)
             elif utc_text and type(value) is datetime and value.tzinfo is UTC:
@@ -222,8 +232,9 @@ class Prepared(Generic[M]):
 
 
 # Per model: each concrete field in order, and whether a related object given by its
-# name is turned into its id here (a ForeignKey; None: the model takes Django's way).
-Layout = list[tuple[Field[Any, Any], "models.ForeignKey[Any, Any] | None"]]
+# name is turned into its id here (a ForeignKey; None: the model takes Django's way), with
+# the field's name, column attribute and default looked up once.
+Layout = list[tuple[str, str, Callable[[], Any], Field[Any, Any], "models.ForeignKey[Any, Any] | None"]]
 _layouts: dict[type[Model], Layout | None] = {}
 
 
@@ -233,7 +244,10 @@ def _layout(model: type[Model]) -> Layout | None:
     if any(isinstance(f, models.OneToOneField) or getattr(f, "generated", False) for f in fields):
         layout = None  # a reverse one-to-one cache to fill, a generated column: Django's way
     else:
-        layout = [(f, f if isinstance(f, models.ForeignKey) else None) for f in fields]
+        layout = [
+            (f.name, f.attname, f.get_default, f, f if isinstance(f, models.ForeignKey) else None)
+            for f in fields
+        ]
     _layouts[model] = layout
     return layout
 
@@ -252,21 +266,19 @@ def new(model: type[M], **fields: Any) -> M:
         return model(**fields)
     values: list[Any] = []
     related: list[tuple[Field[Any, Any], Any]] = []
-    for field, foreign_key in layout:
-        if field.name in fields:
-            value = fields.pop(field.name)
+    for name, attname, default, field, foreign_key in layout:
+        if name in fields:
+            value = fields.pop(name)
             if foreign_key is not None:
                 target: type[Model] = foreign_key.related_model  # type: ignore[assignment]
                 if value is not None and not isinstance(value, target):
-                    raise ValueError(
-                        f"{model._meta.label}.{field.name} must be a {target._meta.label} instance"
-                    )
+                    raise ValueError(f"{model._meta.label}.{name} must be a {target._meta.label} instance")
                 related.append((field, value))
                 value = None if value is None else getattr(value, foreign_key.target_field.attname)
-        elif field.attname in fields:
-            value = fields.pop(field.attname)
+        elif attname in fields:
+            value = fields.pop(attname)
         else:
-            value = field.get_default()
+            value = default()
         values.append(value)
     if fields:
         raise TypeError(f"{model._meta.label} has no field named {', '.join(sorted(fields))}")
