@@ -218,9 +218,15 @@ def install_version_triggers(key: str, tables: dict[str, tuple[str, ...]], using
 
     db = connections[using]
     with transaction.atomic(using=using), db.cursor() as cursor:
+        # A migration to an earlier state (``migrate reports zero``) leaves tables out.
+        existing = set(db.introspection.table_names(cursor))
+        if "core_dataversion" not in existing:
+            return
         if db.vendor == "postgresql":
             cursor.execute(_POSTGRESQL_FUNCTION)
         for table, columns in tables.items():
+            if table not in existing:
+                continue
             for statement in version_trigger_sql(db.vendor, key, table, columns):
                 cursor.execute(statement)
         cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])
