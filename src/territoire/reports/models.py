@@ -533,7 +533,9 @@ class ReportEvent(AppendOnlyModel):
     report = models.ForeignKey(
         Report, verbose_name=_("signalement"), on_delete=models.CASCADE, related_name="events"
     )
-    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # No index of its own: events are read per report (its index, then a sort of a few
+    # rows); an index no query uses would be one more page written by every report.
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
     # Empty for a resident's submission, and from_status for the first event: partial
     # indexes (see Meta), so that the intake writes no index entry for them.
     actor = models.ForeignKey(

@@ -353,3 +353,22 @@ def test_triggers_come_back_after_migrate_and_a_missing_version_starts_anew() ->
     assert _version() is None
     Organisation.objects.filter(slug="trois").delete()
     assert _version() is not None
+
+
+def _index_columns(table: str) -> list[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table).values()
+    return sorted(tuple(c["columns"]) for c in constraints if c["index"] and not c["primary_key"])
+
+
+def test_a_report_event_is_indexed_by_report_only_among_the_columns_it_always_fills() -> None:
+    """Every report writes an event: each index on events is a page written per report.
+
+    The history of one report is read by its report index; nothing reads events across
+    reports by date (migration 0007 dropped that index). The actor and the previous
+    status, empty on a resident's submission, have partial indexes (no entry written).
+    """
+    columns = _index_columns("reports_reportevent")
+    assert ("report_id",) in columns
+    assert ("created_at",) not in columns
+    assert len(columns) == 4, columns  # report, to_status (a status's deletion), 2 partial
