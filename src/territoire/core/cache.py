@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -214,8 +214,6 @@ def install_version_triggers(key: str, tables: dict[str, tuple[str, ...]], using
     version is bumped too: the tables may have changed while their triggers were missing.
     A missing one stays missing (a flushed database stays empty) until the first write.
     """
-    from django.db import connections, transaction
-
     db = connections[using]
     with transaction.atomic(using=using), db.cursor() as cursor:
         # A migration to an earlier state (``migrate reports zero``) leaves tables out.

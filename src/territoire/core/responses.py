@@ -44,9 +44,7 @@ def _page(request: HttpRequest, status: int, message: Callable[[], str]) -> Http
     return response
 
 
-def edge_error(
-    request: HttpRequest, status: int, detail: str, message: Callable[[], str] | None = None
-) -> HttpResponse:
+def edge_error(request: HttpRequest, status: int, detail: str, message: Callable[[], str]) -> HttpResponse:
     """The error answer of a request refused before any view.
 
     ``detail`` is for programs (the APIs' error documents, in English); ``message``, for
@@ -64,8 +62,4 @@ def edge_error(
         )
     if path.startswith("/open311/"):
         return JsonResponse([{"code": status, "description": detail}], status=status, safe=False)
-    if message is None:
-        return HttpResponse(
-            f"{status} — {detail}.\n", status=status, content_type="text/plain; charset=utf-8"
-        )
     return _page(request, status, message)

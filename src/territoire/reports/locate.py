@@ -34,7 +34,7 @@ from django.db import connection
 from django.db.models.signals import post_delete, post_save
 from shapely.geometry import shape
 
-from territoire.core.cache import TRIGGER_VERSION_KEYS
+from territoire.core.cache import TRIGGER_VERSION_KEYS, install_version_triggers
 from territoire.territory.models import Commune, Organisation, Zone
 
 
@@ -163,8 +163,6 @@ def watched_tables() -> dict[str, tuple[str, ...]]:
 
 def install_triggers(using: str = "default", **kwargs: Any) -> None:
     """``post_migrate``: (re)create the triggers that keep the snapshot's version."""
-    from territoire.core.cache import install_version_triggers
-
     install_version_triggers(SNAPSHOT_VERSION_KEY, watched_tables(), using=using)
 
 
