@@ -36,11 +36,12 @@ demo: install
 	$(BIN)/territoire demo --reset
 	@echo "API token of the demo integration (Authorization: Bearer …):"
 	@$(BIN)/territoire api create-token "Application de démonstration" --organisation 200099001 --write
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C to stop)"
-	$(BIN)/gunicorn territoire.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	@$(MAKE) --no-print-directory serve
 
+# Web, task worker and scheduler (Procfile), stopped together by Ctrl-C.
 serve: install
-	$(BIN)/gunicorn territoire.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	@echo "Serving on http://$(HOST):$(PORT): web, task worker and scheduler (Ctrl-C stops all three)"
+	PATH="$(CURDIR)/$(BIN):$$PATH" TERRITOIRE_BIND=$(HOST):$(PORT) $(BIN)/honcho --no-colour -f Procfile start
 
 lint: install-test
 	$(BIN)/ruff check src tests bench conftest.py

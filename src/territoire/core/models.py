@@ -96,3 +96,23 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.version}"
+
+
+class Lease(models.Model):
+    """A named lease held by one process at a time (e.g. the one scheduler of an installation).
+
+    Taken and renewed by a single conditional ``UPDATE`` (or the ``INSERT`` of the first
+    holder, guarded by the unique name), so it works the same on SQLite and PostgreSQL and
+    across machines. A holder that dies stops renewing: its lease expires and another
+    process may take it.
+    """
+
+    name = models.CharField(max_length=50, unique=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("bail")
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.holder} (until {self.expires_at:%Y-%m-%d %H:%M:%S})"
