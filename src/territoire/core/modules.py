@@ -192,9 +192,12 @@ class Module:
     manifest: Manifest = field(repr=False)
 
 
-@functools.cache
 def installed() -> tuple[Module, ...]:
-    """Every installed module, in the order of INSTALLED_APPS."""
+    """Every installed module, in the order of INSTALLED_APPS.
+
+    Not cached: it is read again while the app registry is being populated (the
+    indicators app's ``ready()``); the accessors used on every request are.
+    """
     return tuple(
         Module(config.label, config.name, config.manifest)
         for config in apps.get_app_configs()
@@ -206,7 +209,7 @@ def installed() -> tuple[Module, ...]:
 def _forget(*, setting: str, **kwargs: Any) -> None:
     # Tests that install another module (override_settings(INSTALLED_APPS=…)).
     if setting == "INSTALLED_APPS":
-        for cached in (installed, published_apps, _edge_errors, _rate_limited_paths, navigation):
+        for cached in (published_apps, _edge_errors, _rate_limited_paths, navigation):
             cached.cache_clear()
 
 

@@ -103,6 +103,11 @@ def registered() -> dict[str, ComputedIndicator]:
     return dict(_registry)
 
 
+def unregister(code: str) -> None:
+    """Forget indicator ``code`` (a module taken out of INSTALLED_APPS, in tests)."""
+    _registry.pop(code, None)
+
+
 def autodiscover() -> None:
     """Import the module each manifest declares under ``indicators`` (it registers them)."""
     modules.import_declared("indicators")
