@@ -22,8 +22,8 @@ from django.utils.translation import get_language
 _KEY = "published"
 # Versions a page depends on. The spine's data ("published": the modules whose manifest
 # says ``publishes``) is under every page; a busy module counts its own writes under its
-# own key (``Manifest.data_versions``, e.g. "reports"), so that a new resident report does not empty the cache of the
-# dashboards, only of the pages that list reports.
+# own key (``Manifest.data_versions``, e.g. "reports"), so that a new resident report
+# does not empty the cache of the dashboards, only of the pages that list reports.
 DEFAULT_VERSIONS: tuple[str, ...] = (_KEY,)
 
 

@@ -11,8 +11,8 @@ PUT, PATCH, DELETE) in a bucket in two ways:
   "+1"…). A bucket name of its own works too, once it is configured in ``RATE_LIMITS``.
 
 Reads (GET, HEAD, OPTIONS) are never limited. Over the limit the answer is 429 with a
-``Retry-After`` header (seconds until the window ends): JSON ``{"detail", "errors"}`` under
-``/api/``, short plain text elsewhere.
+``Retry-After`` header (seconds until the window ends), in the error shape the path's
+module declares (``core.responses.edge_error``), a short page elsewhere.
 
 The counters live in Django's default cache. The local-memory cache of development is
 per process: in production the cache must be shared (Redis, Memcached or the database

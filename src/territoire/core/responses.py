@@ -2,9 +2,9 @@
 
 A middleware that refuses a request (a rate limit, a malformed one) has no view to render
 its error; each public API still expects its own error document: a module declares the
-shape of its paths in its manifest (``EdgeErrors``: the API's ``{"detail", "errors"}`` under
-``/api/``, GeoReport v2's ``errors`` under ``/open311/``). A person on a page gets a small page in the language of its address (French,
-or English under ``/en/``): what happened and what to do, with no template, no stylesheet
+shape of its paths in its manifest (``EdgeErrors``: the API's ``{"detail", "errors"}``
+under ``/api/``, GeoReport v2's ``errors`` under ``/open311/``). A person on a page gets a
+small page in the language of its address (French, or English under ``/en/``): what happened and what to do, with no template, no stylesheet
 and nothing else to load, since the request did not reach the stack that renders pages.
 """
 

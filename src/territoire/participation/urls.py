@@ -1,4 +1,4 @@
-"""URLs of the participation module, collected by territoire.urls (see docs/architecture.md).
+"""URLs of the participation module, declared in its manifest (``apps.py``).
 
 Every page is localised (French at /, English under /en/) under
 ``t/<scope_code>/participer/``. Pages without a form or per-person content are cached

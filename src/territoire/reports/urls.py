@@ -1,8 +1,8 @@
-"""URLs of the reports module, collected by territoire.urls (see docs/architecture.md).
+"""URLs of the reports module, declared in its manifest (``apps.py``).
 
 ``root_urlpatterns`` are mounted at the site root as they are (the Open311 server);
 ``public_urlpatterns`` are mounted in the localised part of the site (French at /, English
-under /en/); ``navigation`` adds entries to the main menu.
+under /en/).
 """
 
 from typing import Any
