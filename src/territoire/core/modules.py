@@ -34,6 +34,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.apps import AppConfig, apps
+from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
@@ -74,8 +75,6 @@ class Periodic:
     default_minutes: int
 
     def every_minutes(self) -> int:
-        from django.conf import settings
-
         return int(settings.TERRITOIRE.get(self.every_minutes_setting, self.default_minutes))
 
 
