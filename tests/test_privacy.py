@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from territoire.api.api import api
-from territoire.demo.context import DEMO_SIREN
+from territoire.core.demo import DEMO_SIREN
 from territoire.indicators.models import IndicatorDefinition
 from territoire.participation.models import Consultation, Envelope, ParticipatoryBudget
 from territoire.roadmap.models import Project

@@ -20,7 +20,7 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Request, sync_playwright
 
-from territoire.demo.context import DEMO_SIREN
+from territoire.core.demo import DEMO_SIREN
 from territoire.territory.models import Organisation
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

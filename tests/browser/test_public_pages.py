@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import BrowserContext, Page, expect
 
 from territoire.accounts.testing import totp_now
-from territoire.demo.context import DEMO_SIREN
+from territoire.core.demo import DEMO_SIREN
 from territoire.indicators.models import IndicatorDefinition, Measurement, Visibility
 from territoire.roadmap.models import Axis, Risk
 from territoire.territory.models import Organisation, Scope

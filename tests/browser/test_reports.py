@@ -22,7 +22,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from shapely.geometry import shape
 
 from territoire.accounts.testing import totp_now
-from territoire.demo.context import DEMO_SIREN
+from territoire.core.demo import DEMO_SIREN
 from territoire.reports import services
 from territoire.reports.models import Report
 from territoire.territory.models import Organisation, Role, Zone

@@ -5,7 +5,7 @@ After authentication (and django-otp's middleware), on every request:
 1. a session whose account was disabled is flushed (Django already treats it as
    anonymous; the flush makes it final);
 2. a staff session ends after the idle timeout or the absolute timeout;
-3. ``/admin/`` and every view marked with :func:`~territoire.accounts.services.staff_page`
+3. ``/admin/`` and every view marked with :func:`~territoire.core.http.staff_page`
    refuse a session without a verified second factor when the account needs one: the
    visitor is sent to enrolment (no device yet) or to verification;
 4. refused authorisations on those pages (404 or 403 for lack of rights, a visitor
@@ -28,6 +28,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from territoire.accounts import services
+from territoire.core.http import is_staff_page
 
 # Admin pages reachable without a second factor: signing in and out.
 ADMIN_OPEN_PATHS = ("/admin/login/", "/admin/logout/")
@@ -128,7 +129,7 @@ class StaffSecurityMiddleware:
         if path.startswith("/admin/"):
             if path.startswith(ADMIN_OPEN_PATHS):
                 return None
-        elif not services.is_staff_page(view_func):
+        elif not is_staff_page(view_func):
             return None
         request._territoire_protected = True  # type: ignore[attr-defined]
         user: Any = request.user

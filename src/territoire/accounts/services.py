@@ -9,16 +9,14 @@ The rule for the second factor (TOTP, django-otp) is decided here only:
   skipped would protect nothing);
 - the others (an élu who only reads) are not forced.
 
-Staff pages are declared with :func:`staff_page` (in ``urls.py`` or on the view): the
-accounts middleware then protects them, as it protects ``/admin/``.
+Staff pages are marked with :func:`territoire.core.http.staff_page` (in ``urls.py`` or on
+the view): the accounts middleware then protects them, as it protects ``/admin/``.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -26,26 +24,14 @@ from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from territoire.core import audit, ratelimit
+from territoire.core import audit
+from territoire.core.http import client_ip
 from territoire.territory import access
 from territoire.territory.models import Membership
 
 RECOVERY_CODE_COUNT = 10
 SESSION_AUTH_AT = "territoire.auth_at"
 SESSION_SEEN_AT = "territoire.seen_at"
-STAFF_PAGE_ATTRIBUTE = "territoire_staff_page"
-
-View = TypeVar("View", bound=Callable[..., Any])
-
-
-def staff_page(view: View) -> View:
-    """Mark a view as a staff page: the second factor is then required by the middleware."""
-    setattr(view, STAFF_PAGE_ATTRIBUTE, True)
-    return view
-
-
-def is_staff_page(view: Callable[..., Any]) -> bool:
-    return bool(getattr(view, STAFF_PAGE_ATTRIBUTE, False))
 
 
 def has_write_rights(user: Any) -> bool:
@@ -108,18 +94,6 @@ def _recovery_code() -> str:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     raw = "".join(secrets.choice(alphabet) for _ in range(10))
     return f"{raw[:5]}-{raw[5:]}"
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address for the audit trail (behind a trusted proxy, the forwarded one)."""
-    if request is None:
-        return None
-    address = ratelimit.client_ip(request)
-    try:
-        ipaddress.ip_address(address)
-    except ValueError:
-        return None
-    return address
 
 
 def audit_event(

@@ -1,4 +1,6 @@
-from django.urls import path
+"""Staff account pages: the second factor's enrolment, check and recovery codes (/compte/)."""
+
+from django.urls import include, path
 
 from territoire.accounts import views
 
@@ -9,3 +11,6 @@ urlpatterns = [
     path("double-authentification/verifier/", views.verify, name="mfa-verify"),
     path("double-authentification/codes-de-secours/", views.recovery_codes, name="mfa-recovery-codes"),
 ]
+
+# Mounted at the site root (the accounts manifest declares it).
+root_urlpatterns = [path("compte/", include((urlpatterns, app_name)))]

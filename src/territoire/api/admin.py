@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from territoire.api.models import ApiToken
-from territoire.core.admin import OrganisationScopedAdmin
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(ApiToken)

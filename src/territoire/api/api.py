@@ -1,14 +1,11 @@
-"""The JSON API at /api/v1/: assembled from every app's ``api.py`` router."""
+"""The JSON API at /api/v1/: assembled from the router every module's manifest declares."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 import territoire
+from territoire.core import modules
 
 View = Callable[..., HttpResponse]
 
@@ -125,18 +123,10 @@ def root(request: HttpRequest) -> dict[str, str]:
     return {"name": "Territoire API", "version": territoire.__version__, "openapi": "/api/v1/openapi.json"}
 
 
-def _discover() -> None:
-    """Mount the ``router`` of every installed app's ``api`` module (the manifest way)."""
-    for config in apps.get_app_configs():
-        if config.name == "territoire.api":
-            continue
-        module_name = f"{config.name}.api"
-        if not config.name.startswith("territoire.") or find_spec(module_name) is None:
-            continue
-        module = import_module(module_name)
-        router = getattr(module, "router", None)
-        if router is not None:
-            api.add_router(getattr(module, "API_PREFIX", ""), router)
+def _mount() -> None:
+    """Mount the ``api_router`` of every module's manifest, in the order of INSTALLED_APPS."""
+    for _label, prefix, router in modules.api_routers():
+        api.add_router(prefix, router)
 
 
-_discover()
+_mount()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core import modules
 from territoire.core.models import TimeStampedModel
 from territoire.territory.models import Commune, Organisation
 
@@ -65,7 +65,7 @@ class ApiToken(TimeStampedModel):
 
     def clean(self) -> None:
         super().clean()
-        known = {c.label for c in apps.get_app_configs() if c.name.startswith("territoire.")}
+        known = modules.labels()
         if not isinstance(self.modules, list) or not all(isinstance(m, str) for m in self.modules):
             raise ValidationError({"modules": _("Une liste de noms de modules est attendue.")})
         unknown = sorted(set(self.modules) - known)

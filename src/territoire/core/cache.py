@@ -1,7 +1,7 @@
 """Page and fragment caching invalidated by a database-held version counter.
 
-Reading the version costs one indexed query; a change anywhere in the published apps
-bumps it (signals, and explicitly after bulk writes), so a cached page is never served
+Reading the version costs one indexed query; a change anywhere in the modules whose
+manifest says ``publishes`` (the territory, indicators and roadmap) bumps it (signals, and explicitly after bulk writes), so a cached page is never served
 after the figure it shows has changed, whichever worker renders it.
 """
 
@@ -19,12 +19,11 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
-PUBLISHED_APPS = frozenset({"territory", "indicators", "roadmap"})
 _KEY = "published"
-# Versions a page depends on. The spine's data ("published": territory, indicators,
-# roadmap) is under every page; a busy module counts its own writes under its own key
-# (e.g. "reports"), so that a new resident report does not empty the cache of the
-# dashboards, only of the pages that list reports.
+# Versions a page depends on. The spine's data ("published": the modules whose manifest
+# says ``publishes``) is under every page; a busy module counts its own writes under its
+# own key (``Manifest.data_versions``, e.g. "reports"), so that a new resident report
+# does not empty the cache of the dashboards, only of the pages that list reports.
 DEFAULT_VERSIONS: tuple[str, ...] = (_KEY,)
 
 

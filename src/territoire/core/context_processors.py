@@ -1,29 +1,19 @@
 from __future__ import annotations
 
-from functools import cache
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
 from django.http import HttpRequest
 
 import territoire
+from territoire.core import modules
 
 
-@cache
 def module_navigation() -> tuple[tuple[Any, str], ...]:
-    """``(label, url name)`` of every module's public pages, in the order of INSTALLED_APPS.
+    """``(label, url name)`` of every module's menu entries (``Manifest.navigation``).
 
-    A module adds entries to the main navigation by defining ``navigation`` in its
-    ``urls.py``: a list of ``(lazy label, url name)``; each url takes ``scope_code``.
+    Each url takes ``scope_code``; in the order of INSTALLED_APPS.
     """
-    entries: list[tuple[Any, str]] = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("territoire.") or find_spec(f"{config.name}.urls") is None:
-            continue
-        entries.extend(getattr(import_module(f"{config.name}.urls"), "navigation", []))
-    return tuple(entries)
+    return tuple((entry.label, entry.url_name) for entry in modules.navigation())
 
 
 def site(request: HttpRequest) -> dict[str, Any]:

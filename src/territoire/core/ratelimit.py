@@ -1,18 +1,18 @@
 """Rate limits on public writes, per client address (fixed window, in the cache).
 
 Buckets, each ``"<count>/<s|m|h>"`` in ``settings.TERRITOIRE["RATE_LIMITS"]``:
+``api_write``, ``login``, ``staff_write``, ``public_write``. A module counts writes (POST,
+PUT, PATCH, DELETE) in a bucket in two ways:
 
-- ``api_write``: POST, PUT, PATCH and DELETE under ``/api/``;
-- ``login``: POST to ``/admin/login/`` or to any path ending in ``/login/``;
-- ``staff_write``: POST to the staff figure pages (``…/saisir/``, ``…/importer/``);
-- ``public_write``: every POST under ``/open311/``, and every view a module marks with
-  ``@rate_limited("public_write")`` (resident reports, votes, sign-ups, "+1"…). Modules get
-  the limit by declaring it on the view; a bucket name of their own works too, once it is
-  configured in ``RATE_LIMITS``.
+- by path, in its manifest (``RateLimitedPaths``): the API's writes under ``/api/``, sign-ins
+  (paths ending in ``/login/``), the staff figure pages (``…/saisir/``, ``…/importer/``),
+  every POST under ``/open311/``;
+- by view, with ``@rate_limited("public_write")`` (resident reports, votes, sign-ups,
+  "+1"…). A bucket name of its own works too, once it is configured in ``RATE_LIMITS``.
 
 Reads (GET, HEAD, OPTIONS) are never limited. Over the limit the answer is 429 with a
-``Retry-After`` header (seconds until the window ends): JSON ``{"detail", "errors"}`` under
-``/api/``, short plain text elsewhere.
+``Retry-After`` header (seconds until the window ends), in the error shape the path's
+module declares (``core.responses.edge_error``), a short page elsewhere.
 
 The counters live in Django's default cache. The local-memory cache of development is
 per process: in production the cache must be shared (Redis, Memcached or the database
@@ -38,6 +38,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 
+from territoire.core import modules
 from territoire.core.responses import edge_error
 
 DEFAULT_RATE_LIMITS: dict[str, str] = {
@@ -76,16 +77,7 @@ def bucket_for(request: HttpRequest) -> str | None:
     """The limit that applies to this request, or None for a request that is not limited."""
     if request.method not in WRITE_METHODS:
         return None
-    path = request.path_info
-    if path.startswith("/api/"):
-        return "api_write"
-    if path.startswith("/open311/"):
-        return "public_write"
-    if path.endswith("/login/"):
-        return "login"
-    if path.endswith(("/saisir/", "/importer/")):
-        return "staff_write"
-    return None
+    return modules.rate_limit_bucket(request.path_info)
 
 
 def _networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -1,10 +1,10 @@
 """Errors answered at the edge, before any view: in the shape the client's API speaks.
 
 A middleware that refuses a request (a rate limit, a malformed one) has no view to render
-its error; each public API still expects its own error document: ``{"detail", "errors"}``
-under ``/api/``, GeoReport v2's ``errors`` (XML or JSON, by the URL's suffix) under
-``/open311/``. A person on a page gets a small page in the language of its address (French,
-or English under ``/en/``): what happened and what to do, with no template, no stylesheet
+its error; each public API still expects its own error document: a module declares the
+shape of its paths in its manifest (``EdgeErrors``: the API's ``{"detail", "errors"}``
+under ``/api/``, GeoReport v2's ``errors`` under ``/open311/``). A person on a page gets a
+small page in the language of its address (French, or English under ``/en/``): what happened and what to do, with no template, no stylesheet
 and nothing else to load, since the request did not reach the stack that renders pages.
 """
 
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape as escape_html
-from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from territoire.core import modules
 
 PAGE_TITLES: dict[int, Callable[[], str]] = {
     400: lambda: _("Requête refusée"),
@@ -50,16 +51,7 @@ def edge_error(request: HttpRequest, status: int, detail: str, message: Callable
     ``detail`` is for programs (the APIs' error documents, in English); ``message``, for
     a person on a page, is called in the page's language (it uses gettext).
     """
-    path = request.path_info
-    if path.startswith("/api/"):
-        return JsonResponse({"detail": detail, "errors": []}, status=status)
-    if path.startswith("/open311/") and path.endswith(".xml"):
-        return HttpResponse(
-            f'<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>{status}</code>'
-            f"<description>{escape(detail)}</description></error></errors>",
-            status=status,
-            content_type="text/xml; charset=utf-8",
-        )
-    if path.startswith("/open311/"):
-        return JsonResponse([{"code": status, "description": detail}], status=status, safe=False)
+    respond = modules.edge_error_shape(request.path_info)
+    if respond is not None:
+        return respond(request, status, detail)
     return _page(request, status, message)

@@ -31,7 +31,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.signals import post_save, pre_save
 
-from territoire.core.cache import PUBLISHED_APPS
+from territoire.core.modules import published_apps
 
 M = TypeVar("M", bound=Model)
 
@@ -148,7 +148,7 @@ _plans: dict[tuple[type[Model], str], Plan] = {}
 
 def _check(model: type[Model]) -> None:
     opts = model._meta
-    if opts.app_label in PUBLISHED_APPS:
+    if opts.app_label in published_apps():
         raise TypeError(f"{opts.label}: a published app's rows are saved with save(), which bumps the cache")
     if opts.parents:
         raise TypeError(f"{opts.label}: rows.insert does not handle multi-table inheritance")

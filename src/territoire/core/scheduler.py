@@ -1,4 +1,4 @@
-"""Periodic jobs: apps declare them in their ``tasks.py``; ``territoire scheduler`` enqueues them.
+"""Periodic jobs: modules declare them in their manifest; ``territoire scheduler`` enqueues them.
 
 The work itself runs in the task workers (``territoire db_worker``, django-tasks'
 database backend), so one machine runs web, worker and scheduler processes, and
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.module_loading import autodiscover_modules
+from territoire.core import modules
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,11 @@ class PeriodicJob:
     enqueue: Callable[[], Any]
 
 
-_jobs: dict[str, PeriodicJob] = {}
-
-
-def periodic(name: str, every_minutes: Callable[[], int], task: Any) -> None:
-    """Declare that ``task`` (a django-tasks Task) is enqueued every ``every_minutes()`` minutes."""
-    _jobs[name] = PeriodicJob(name=name, every_minutes=every_minutes, enqueue=task.enqueue)
-
-
 def jobs() -> dict[str, PeriodicJob]:
-    autodiscover_modules("tasks")
-    return dict(_jobs)
+    """Every module's ``Manifest.periodic`` jobs, by name (tasks resolved now)."""
+    return {
+        job.name: PeriodicJob(
+            name=job.name, every_minutes=job.every_minutes, enqueue=modules.resolve(job.task).enqueue
+        )
+        for job in modules.periodic()
+    }

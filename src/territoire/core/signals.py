@@ -1,4 +1,4 @@
-"""Bump the published-data version whenever a record of a published app changes."""
+"""Bump the published-data version whenever a record of a publishing module changes."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from typing import Any
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from territoire.core.cache import PUBLISHED_APPS, bump_data_version
+from territoire.core import modules
+from territoire.core.cache import bump_data_version
 
 
 def _on_change(sender: Any, **kwargs: Any) -> None:
-    if sender._meta.app_label in PUBLISHED_APPS:
+    if sender._meta.app_label in modules.published_apps():
         bump_data_version()
 
 

@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from territoire.core.admin import OrganisationScopedAdmin
 from territoire.indicators.models import IndicatorDefinition, Measurement, Target
 from territoire.territory import access
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(IndicatorDefinition)

@@ -12,8 +12,9 @@ from ninja.errors import HttpError
 from pydantic import BeforeValidator, WithJsonSchema
 
 from territoire.api.auth import TokenAuth, token_covers, token_scopes
-from territoire.api.common import ErrorDetail, ErrorOut, Page, optional_token, paginate
+from territoire.api.common import optional_token
 from territoire.api.models import ApiToken
+from territoire.core.api import ErrorDetail, ErrorOut, Page, paginate
 from territoire.indicators import selectors, services
 from territoire.indicators.models import IndicatorDefinition, Measurement, MeasurementOrigin, Visibility
 from territoire.territory.models import Organisation

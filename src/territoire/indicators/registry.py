@@ -1,6 +1,7 @@
 """The registry through which modules declare the indicators they compute.
 
-A module adds an ``indicators.py`` and decorates its computing functions::
+A module names the file that holds its computing functions in its manifest
+(``Manifest(indicators="territoire.reports.indicators")``) and decorates them::
 
     @indicator(
         code="reports.median_processing_days",
@@ -13,8 +14,8 @@ A module adds an ``indicators.py`` and decorates its computing functions::
     )
     def median_processing_days(scope: Scope, period: Period) -> Decimal | None: ...
 
-At start-up the spine imports every installed app's ``indicators`` module (as the admin
-does with ``admin.py``); ``territoire indicators compute`` then walks the registry.
+At start-up the spine imports the ``indicators`` module of every manifest (the indicators
+app's ``ready()``); ``territoire indicators compute`` then walks the registry.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.utils.module_loading import autodiscover_modules
-
+from territoire.core import modules
 from territoire.indicators.models import Aggregate, Direction, Periodicity, Visibility
 
 if TYPE_CHECKING:
@@ -103,5 +103,11 @@ def registered() -> dict[str, ComputedIndicator]:
     return dict(_registry)
 
 
+def unregister(code: str) -> None:
+    """Forget indicator ``code`` (a module taken out of INSTALLED_APPS, in tests)."""
+    _registry.pop(code, None)
+
+
 def autodiscover() -> None:
-    autodiscover_modules("indicators")
+    """Import the module each manifest declares under ``indicators`` (it registers them)."""
+    modules.import_declared("indicators")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_tasks import task
-
-from territoire.core.scheduler import periodic
 
 
 @task()
@@ -20,10 +17,3 @@ def compute_indicators(periods: int = 2) -> dict[str, int]:
         "corrected": summary.stored.corrected,
         "aggregated": summary.aggregated.created + summary.aggregated.corrected,
     }
-
-
-periodic(
-    "indicators.compute",
-    every_minutes=lambda: int(settings.TERRITOIRE["COMPUTE_EVERY_MINUTES"]),
-    task=compute_indicators,
-)

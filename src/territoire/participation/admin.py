@@ -1,4 +1,4 @@
-"""Back-office of citizen participation, scoped per organisation (core.admin).
+"""Back-office of citizen participation, scoped per organisation (territory.scoped_admin).
 
 Decisions that carry rules (review, estimate, results, moderation) go through the
 services, from admin actions or ``save_model``; a refusal is shown as an error message
@@ -15,7 +15,6 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from territoire.core.admin import OrganisationScopedAdmin
 from territoire.participation import services
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
@@ -38,6 +37,7 @@ from territoire.participation.models import (
 )
 from territoire.participation.permissions import can_manage
 from territoire.territory.models import Organisation
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 DEFAULT_HIDE_REASON = _("Contenu contraire à la charte de la participation.")
 

@@ -15,7 +15,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from territoire.api.common import ErrorOut, Page, not_found, optional_token, paginate
+from territoire.api.common import optional_token
+from territoire.core.api import ErrorOut, Page, not_found, paginate
 from territoire.participation import selectors
 from territoire.participation.models import Consultation, Envelope, ParticipatoryBudget
 from territoire.participation.pabulib_io import public_export

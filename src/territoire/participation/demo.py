@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from territoire.demo.context import DemoContext
+from territoire.core.demo import DemoContext
 from territoire.participation import services
 from territoire.participation.census import digest, key_for
 from territoire.participation.models import (

@@ -3,11 +3,8 @@ closed (never publish: staff check and publish them)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
-
-from territoire.core.scheduler import periodic
 
 
 @task()
@@ -32,10 +29,3 @@ def compute_closed_envelopes() -> dict[str, int]:
         except ParticipationError:
             failed += 1
     return {"computed": computed, "failed": failed}
-
-
-periodic(
-    "participation.compute_closed_envelopes",
-    every_minutes=lambda: int(settings.TERRITOIRE.get("PARTICIPATION_RESULTS_EVERY_MINUTES", 60)),
-    task=compute_closed_envelopes,
-)

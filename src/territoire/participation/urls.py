@@ -1,4 +1,4 @@
-"""URLs of the participation module, collected by territoire.urls (see docs/architecture.md).
+"""URLs of the participation module, declared in its manifest (``apps.py``).
 
 Every page is localised (French at /, English under /en/) under
 ``t/<scope_code>/participer/``. Pages without a form or per-person content are cached
@@ -9,10 +9,9 @@ Every page is localised (French at /, English under /en/) under
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, path
-from django.utils.translation import gettext_lazy
 
-from territoire.accounts.services import staff_page
 from territoire.core.cache import public_page as cached_page
+from territoire.core.http import staff_page
 from territoire.participation import views_account as account
 from territoire.participation import views_budgets as budgets
 from territoire.participation import views_consultations as consultations
@@ -65,5 +64,3 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     # Staff.
     path(B + "pilotage/", staff_page(staff.dashboard), name="participation-staff-budget"),
 ]
-# (lazy label, url name taking ``scope_code``): entries of the site's main navigation.
-navigation: list[tuple[Any, str]] = [(gettext_lazy("Participer"), "participation-index")]

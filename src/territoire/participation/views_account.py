@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from territoire.accounts.services import client_ip
+from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, selectors
 from territoire.participation.errors import ParticipationError

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from territoire.accounts.services import client_ip
+from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, pabulib_io, selectors
 from territoire.participation.eligibility import check_eligibility

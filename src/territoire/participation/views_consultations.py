@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from territoire.accounts.services import client_ip
+from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, selectors
 from territoire.participation.eligibility import check_eligibility

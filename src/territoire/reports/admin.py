@@ -14,7 +14,6 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from territoire.core.admin import OrganisationScopedAdmin
 from territoire.reports import permissions, services
 from territoire.reports.models import (
     Crew,
@@ -25,6 +24,7 @@ from territoire.reports.models import (
     ServiceAttribute,
     ServiceCategory,
 )
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 class ServiceAttributeInline(admin.TabularInline):

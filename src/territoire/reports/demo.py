@@ -15,8 +15,8 @@ from typing import Any
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
+from territoire.core.demo import DemoContext
 from territoire.core.geo import haversine_m
-from territoire.demo.context import DemoContext
 from territoire.reports import services
 from territoire.reports.models import (
     EventKind,

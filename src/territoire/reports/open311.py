@@ -37,7 +37,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from territoire.accounts.services import client_ip
+from territoire.core.http import client_ip
 from territoire.reports import services
 from territoire.reports.locate import territory
 from territoire.reports.models import (

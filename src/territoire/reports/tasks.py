@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django_tasks import task
-
-from territoire.core.scheduler import periodic
 
 
 @task()
@@ -15,10 +12,3 @@ def process_report_queue(limit: int = 500) -> dict[str, int]:
 
     created, failed = process_queue(limit=limit)
     return {"created": created, "failed": failed}
-
-
-periodic(
-    "reports.process_queue",
-    every_minutes=lambda: int(settings.TERRITOIRE.get("REPORTS_QUEUE_EVERY_MINUTES", 5)),
-    task=process_report_queue,
-)

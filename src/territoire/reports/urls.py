@@ -1,17 +1,16 @@
-"""URLs of the reports module, collected by territoire.urls (see docs/architecture.md).
+"""URLs of the reports module, declared in its manifest (``apps.py``).
 
 ``root_urlpatterns`` are mounted at the site root as they are (the Open311 server);
 ``public_urlpatterns`` are mounted in the localised part of the site (French at /, English
-under /en/); ``navigation`` adds entries to the main menu.
+under /en/).
 """
 
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, include, path
-from django.utils.translation import gettext_lazy
 
-from territoire.accounts.services import staff_page
 from territoire.core.cache import public_page as cached_page
+from territoire.core.http import staff_page
 from territoire.reports import open311
 from territoire.reports import views_public as public
 from territoire.reports import views_staff as staff
@@ -63,5 +62,3 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(_MANAGE + "photos/<uuid:photo_id>/", staff_page(staff.staff_photo), name="reports-staff-photo"),
     path(_MANAGE + "photos/<uuid:photo_id>/retirer/", staff_page(staff.redact), name="reports-redact"),
 ]
-# (lazy label, url name taking ``scope_code``): entries of the site's main navigation.
-navigation: list[tuple[Any, str]] = [(gettext_lazy("Signalements"), "reports-index")]

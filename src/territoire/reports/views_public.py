@@ -32,8 +32,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from territoire.accounts.services import client_ip
 from territoire.core.charts import Bar, bar_chart
+from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
 from territoire.reports import selectors, services

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from territoire.accounts.services import client_ip
+from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
 from territoire.reports import permissions, selectors, services

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from territoire.core.admin import OrganisationScopedAdmin
 from territoire.roadmap.models import (
     Axis,
     CostShare,
@@ -13,6 +12,7 @@ from territoire.roadmap.models import (
     Project,
     Risk,
 )
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(Axis)

@@ -8,8 +8,9 @@ from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from territoire.api.common import ErrorOut, Page, not_found, optional_token, paginate
+from territoire.api.common import optional_token
 from territoire.api.models import ApiToken
+from territoire.core.api import ErrorOut, Page, not_found, paginate
 from territoire.indicators.models import IndicatorDefinition, Visibility
 from territoire.roadmap.models import Axis, Objective, Project, ProjectStatus
 from territoire.roadmap.prioritisation import quadrant

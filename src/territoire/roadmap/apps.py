@@ -1,11 +1,19 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core import modules
 
-class RoadmapConfig(AppConfig):
+
+class RoadmapConfig(modules.ModuleConfig):
     name = "territoire.roadmap"
     label = "roadmap"
     verbose_name = _("Feuille de route")
+    manifest = modules.Manifest(
+        indicators="territoire.roadmap.indicators",
+        api_router="territoire.roadmap.api.router",
+        public_urls="territoire.roadmap.urls.public_urlpatterns",
+        demo="territoire.roadmap.demo.populate",
+        publishes=True,
+    )
 
     def ready(self) -> None:
         from territoire.roadmap import services

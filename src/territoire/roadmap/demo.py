@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from territoire.demo.context import DemoContext
+from territoire.core.demo import DemoContext
+from territoire.roadmap import demo_figures
 from territoire.roadmap.models import (
     Axis,
     Committee,
@@ -191,6 +192,12 @@ PROJECTS = [
 
 
 def populate(ctx: DemoContext) -> str:
+    """The template indicators' figures and targets, then the portfolio (in that order: the seed's draws)."""
+    figures = demo_figures.populate(ctx)
+    return f"{figures}; {portfolio(ctx)}"
+
+
+def portfolio(ctx: DemoContext) -> str:
     org = ctx.organisation
     assert org is not None
     axes = {a.code: a for a in Axis.objects.filter(organisation=org)}

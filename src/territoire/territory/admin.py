@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from territoire.core.admin import OrganisationScopedAdmin
 from territoire.territory.models import Commune, Membership, Organisation, Zone, organisation_created
+from territoire.territory.scoped_admin import OrganisationScopedAdmin
 from territoire.territory.services import ensure_scopes
 
 

@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from territoire.api.common import ErrorOut, Page, not_found, optional_token, paginate
+from territoire.api.common import optional_token
+from territoire.core.api import ErrorOut, Page, not_found, paginate
 from territoire.territory.models import Commune, Organisation, Zone
 
 router = Router(tags=["territory"])

@@ -10,7 +10,7 @@ import shapely.affinity
 from django.contrib.auth import get_user_model
 from shapely.geometry import MultiPoint, Polygon, mapping
 
-from territoire.demo.context import DEMO_SIREN, DemoContext
+from territoire.core.demo import DEMO_SIREN, DemoContext
 from territoire.territory.models import Membership, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation, save_zones
 

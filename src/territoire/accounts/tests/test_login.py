@@ -111,7 +111,7 @@ def test_lockout_after_the_limit_then_unlock_after_the_window(
 def test_the_audited_address_is_the_clients_behind_a_trusted_proxy(settings: Any) -> None:
     from django.test import RequestFactory
 
-    from territoire.accounts.services import client_ip
+    from territoire.core.http import client_ip
 
     settings.TERRITOIRE = {**settings.TERRITOIRE, "TRUSTED_PROXIES": ["10.0.0.0/8"]}
     factory = RequestFactory()

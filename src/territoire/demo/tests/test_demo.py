@@ -17,7 +17,7 @@ from django.test import Client
 from shapely import STRtree, unary_union
 from shapely.geometry import shape
 
-from territoire.demo.context import DEMO_SIREN, DemoContext
+from territoire.core.demo import DEMO_SIREN, DemoContext
 from territoire.indicators.models import (
     Aggregate,
     IndicatorDefinition,

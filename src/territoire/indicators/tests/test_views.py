@@ -29,7 +29,7 @@ from territoire.indicators.tests.helpers import (
     PUBLIC_CODE,
     monthly,
 )
-from territoire.indicators.views import EXPORT_FIELDS
+from territoire.indicators.views.public import EXPORT_FIELDS
 from territoire.territory.models import Organisation, Role, Scope
 
 Record = Callable[..., Any]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from territoire.demo.context import DemoContext
+from territoire.core.demo import DemoContext
 from territoire.reports import demo, services
 from territoire.reports.models import Open311ApiKey, Report, ReportEvent, Round, RoundStop
 from territoire.territory import demo as territory_demo

@@ -6,12 +6,11 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from territoire.api.models import ApiToken
-from territoire.core import audit
+from territoire.core import audit, modules
 from territoire.territory.models import Commune, Organisation
 
 
@@ -50,9 +49,7 @@ class Command(BaseCommand):
                     raise CommandError(
                         f"--commune {options['commune']}: not a commune of {org.name}", returncode=2
                     )
-            known = {
-                config.label for config in apps.get_app_configs() if config.name.startswith("territoire.")
-            }
+            known = modules.labels()
             unknown = sorted(set(options["module"]) - known)
             if unknown:
                 raise CommandError(

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import random
 import time
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from territoire.core import modules
 from territoire.core.cache import bump_data_version
-from territoire.demo.context import DEMO_SIREN, DemoContext
+from territoire.core.demo import DEMO_SIREN, DemoContext
 from territoire.indicators.models import Measurement
 from territoire.indicators.services import aggregate_to_organisation, compute_all
 from territoire.roadmap.models import Project
@@ -55,17 +53,10 @@ class Command(BaseCommand):
                 Commune.objects.filter(organisation=existing).delete()
                 existing.delete()
                 self.stdout.write("Previous demo territory deleted.")
-            for config in apps.get_app_configs():
-                name = f"{config.name}.demo"
-                if (
-                    not config.name.startswith("territoire.")
-                    or config.name == "territoire.demo"
-                    or find_spec(name) is None
-                ):
-                    continue
+            for label, populate in modules.demo_steps():
                 step = time.monotonic()
-                summary = import_module(name).populate(ctx)
-                self.stdout.write(f"  [{config.label}] {summary} ({time.monotonic() - step:.1f} s)")
+                summary = populate(ctx)
+                self.stdout.write(f"  [{label}] {summary} ({time.monotonic() - step:.1f} s)")
             # The modules' own indicators over the last year of their demo activity (the
             # last quarter at benchmark scale: the work grows with scopes × periods).
             computed = compute_all(

@@ -1,4 +1,9 @@
-"""The back-office: Django's admin, scoped by organisation through territory.access."""
+"""The scoped back-office base (every module's admin derives from it) and the audit trail's admin.
+
+Django's admin, scoped by organisation through territory.access: it lives with the access
+rules, not in the core, which names no module. The audit trail (a core model) is registered
+here for the same reason: who may read it is a question of memberships.
+"""
 
 from __future__ import annotations
 

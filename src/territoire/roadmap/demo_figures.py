@@ -1,11 +1,14 @@
-"""Demo figures: plausible monthly series for every indicator, with targets and a correction."""
+"""Demo figures of the roadmap template's indicators: plausible monthly series, targets, a correction.
+
+The roadmap owns them: its template (``template.AXES``) defines these indicators.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
-from territoire.demo.context import DemoContext
+from territoire.core.demo import DemoContext
 from territoire.indicators.models import (
     Aggregate,
     IndicatorDefinition,

@@ -1,9 +1,9 @@
-"""Public pages of the roadmap: the territory home, projects, partners; risks for staff."""
+"""Public pages of the roadmap: the territory home, projects, partners."""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,7 +68,7 @@ def _card(card: indicator_selectors.IndicatorCard) -> dict[str, object]:
     }
 
 
-def _organisation_scope(scope_code: str) -> tuple[Scope, Organisation]:
+def organisation_scope(scope_code: str) -> tuple[Scope, Organisation]:
     scope = scope_by_code(scope_code)
     if scope.organisation is None:
         raise Http404("projects and partners belong to the organisation")
@@ -76,7 +76,7 @@ def _organisation_scope(scope_code: str) -> tuple[Scope, Organisation]:
 
 
 def projects(request: HttpRequest, scope_code: str) -> HttpResponse:
-    scope, organisation = _organisation_scope(scope_code)
+    scope, organisation = organisation_scope(scope_code)
     ordered = selectors.prioritised(organisation)
     matrix = priority_matrix(
         [MatrixItem(p.title, p.value_score, p.complexity_score, rank) for rank, p, _c in ordered],
@@ -102,17 +102,7 @@ def projects(request: HttpRequest, scope_code: str) -> HttpResponse:
 
 
 def partners(request: HttpRequest, scope_code: str) -> HttpResponse:
-    scope, organisation = _organisation_scope(scope_code)
+    scope, organisation = organisation_scope(scope_code)
 
     context = {"scope": scope, "organisation": organisation, "partners": selectors.partners(organisation)}
     return render(request, "roadmap/partners.html", context)
-
-
-def risks(request: HttpRequest, scope_code: str) -> HttpResponse:
-    scope, organisation = _organisation_scope(scope_code)
-    if not request.user.is_authenticated:
-        return redirect(f"/admin/login/?next={request.path}")
-    if not access.is_staff_of(request.user, organisation):
-        raise Http404("not found")
-    context = {"scope": scope, "organisation": organisation, "risks": selectors.risks(organisation)}
-    return render(request, "roadmap/risks.html", context)

@@ -25,7 +25,7 @@ from territoire.indicators.services import (
     record_figures,
     validate_rows,
 )
-from territoire.indicators.views import resolve_indicator
+from territoire.indicators.views.public import resolve_indicator
 from territoire.territory import access
 from territoire.territory.models import Organisation
 from territoire.territory.selectors import organisation_of, scope_by_code

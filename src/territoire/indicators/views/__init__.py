@@ -1,0 +1,1 @@
+"""Pages of the spine: public indicator pages and downloads (``public``), staff figure entry (``staff``)."""

@@ -1,0 +1,1 @@
+"""Pages of the roadmap: public pages (``public``), pages for staff (``staff``)."""

@@ -1,0 +1,20 @@
+"""Roadmap pages for staff: the risks register (wrapped in ``staff_page`` in ``urls.py``)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from territoire.roadmap import selectors
+from territoire.roadmap.views.public import organisation_scope
+from territoire.territory import access
+
+
+def risks(request: HttpRequest, scope_code: str) -> HttpResponse:
+    scope, organisation = organisation_scope(scope_code)
+    if not request.user.is_authenticated:
+        return redirect(f"/admin/login/?next={request.path}")
+    if not access.is_staff_of(request.user, organisation):
+        raise Http404("not found")
+    context = {"scope": scope, "organisation": organisation, "risks": selectors.risks(organisation)}
+    return render(request, "roadmap/risks.html", context)
