@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from territoire.participation.errors import ParticipationError
 from territoire.participation.models import Consultation, Participant, ParticipatoryBudget, Residence
 
 if TYPE_CHECKING:
@@ -120,8 +121,6 @@ def ensure_eligible(
     envelope: Envelope | None = None,
 ) -> Participant:
     """``participant`` if eligible; otherwise raise ParticipationError with the reasons."""
-    from territoire.participation.errors import ParticipationError
-
     reasons = check_eligibility(participant, process, envelope=envelope)
     if reasons or participant is None:
         raise ParticipationError(" ".join(reasons), field="", status=403)

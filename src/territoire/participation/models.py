@@ -813,7 +813,7 @@ class Result(TimeStampedModel):
 # --------------------------------------------------------------------------- moderation
 
 
-class ReportStatus(models.TextChoices):
+class AbuseReportStatus(models.TextChoices):
     OPEN = "open", _("à traiter")
     UPHELD = "upheld", _("retenu (contenu masqué)")
     DISMISSED = "dismissed", _("écarté")
@@ -834,7 +834,7 @@ class AbuseReport(TimeStampedModel):
     )
     reason = models.CharField(_("motif"), max_length=500)
     status = models.CharField(
-        _("statut"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN
+        _("statut"), max_length=10, choices=AbuseReportStatus.choices, default=AbuseReportStatus.OPEN
     )
     handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
     handled_by = models.ForeignKey(

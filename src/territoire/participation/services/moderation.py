@@ -18,12 +18,12 @@ from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
     VERSION_KEY,
     AbuseReport,
+    AbuseReportStatus,
     Answer,
     ModerationStatus,
     Participant,
     Proposal,
     QuestionKind,
-    ReportStatus,
 )
 from territoire.participation.permissions import require_manager
 
@@ -108,7 +108,8 @@ def report_abuse(
             locked = type(target).objects.select_for_update(of=("self",)).get(pk=target.pk)
             if threshold and locked.hidden_at is None:
                 open_reports = AbuseReport.objects.filter(
-                    **{"proposal" if proposal is not None else "answer": target}, status=ReportStatus.OPEN
+                    **{"proposal" if proposal is not None else "answer": target},
+                    status=AbuseReportStatus.OPEN,
                 ).count()
                 if open_reports >= threshold:
                     _hide(
@@ -139,8 +140,8 @@ def hide_contribution(
         raise ParticipationError(_("Indiquez le motif public du masquage."), field="reason")
     with transaction.atomic():
         _hide(target, reason[:500], actor, automatic=False)
-        target.abuse_reports.filter(status=ReportStatus.OPEN).update(
-            status=ReportStatus.UPHELD,
+        target.abuse_reports.filter(status=AbuseReportStatus.OPEN).update(
+            status=AbuseReportStatus.UPHELD,
             handled_at=timezone.now(),
             handled_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -167,8 +168,8 @@ def restore_contribution(
             target.moderated_at = timezone.now()
             fields += ["moderation", "moderated_at"]
         target.save(update_fields=fields)
-        target.abuse_reports.filter(status=ReportStatus.OPEN).update(
-            status=ReportStatus.DISMISSED,
+        target.abuse_reports.filter(status=AbuseReportStatus.OPEN).update(
+            status=AbuseReportStatus.DISMISSED,
             handled_at=timezone.now(),
             handled_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -189,7 +190,7 @@ def dismiss_report(report: AbuseReport, *, actor: Any) -> AbuseReport:
     process = _process_of(target)
     require_manager(actor, process)
     with transaction.atomic():
-        report.status = ReportStatus.DISMISSED
+        report.status = AbuseReportStatus.DISMISSED
         report.handled_at = timezone.now()
         report.handled_by = actor if getattr(actor, "pk", None) else None
         report.save(update_fields=["status", "handled_at", "handled_by", "updated_at"])
