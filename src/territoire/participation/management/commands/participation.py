@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from territoire.participation import rules
 from territoire.participation.census import import_census
-from territoire.participation.errors import ParticipationError
+from territoire.participation.errors import PabulibError, ParticipationError
 from territoire.participation.models import Envelope
-from territoire.participation.pabulib import PabulibError, parse_pabulib
+from territoire.participation.pabulib import parse_pabulib
 from territoire.participation.pabulib_io import export_pabulib_text
 from territoire.participation.services.pabulib import import_pabulib
 from territoire.territory.models import Commune, Organisation
