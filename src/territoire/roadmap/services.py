@@ -235,7 +235,10 @@ def create_project(
         act.obj = project
         if project.cost > 0 and self_funding_label:
             FundingLine.objects.create(
-                project=project, kind=FundingKind.AUTOFINANCEMENT, amount=project.cost, label=self_funding_label
+                project=project,
+                kind=FundingKind.AUTOFINANCEMENT,
+                amount=project.cost,
+                label=self_funding_label,
             )
     return project
 
