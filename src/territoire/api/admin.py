@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from territoire.api.models import ApiToken
+from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(OrganisationScopedAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
     list_display = [
         "name",
         "key_prefix",
@@ -30,7 +31,7 @@ class ApiTokenAdmin(OrganisationScopedAdmin):
         "key_prefix",
         "last_used_at",
     ]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        # Tokens are issued by `territoire api create-token`, which shows the secret once.
-        return False
+    # Tokens are issued by `territoire api create-token`, which shows the secret once;
+    # here they are revoked or edited.
+    allow_change = True
+    allow_delete = True

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.indicators.models import IndicatorDefinition, Measurement, Target
 from territoire.territory import access
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
@@ -55,7 +56,7 @@ class TargetAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: figures are recorded through imports, the API or the computation."""
 
     list_display = [
@@ -84,12 +85,3 @@ class MeasurementAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from territoire.core import modules
+from territoire.core.disclosure import threshold
 from territoire.indicators.models import Aggregate, Direction, Periodicity, Visibility
 
 if TYPE_CHECKING:
@@ -97,6 +98,20 @@ def indicator(
         return function
 
     return register
+
+
+def too_few_cases(cases: int, minimum: int | None = None, *, zero_published: bool = False) -> bool:
+    """The rule every computed indicator applies: too few cases → no figure (return None).
+
+    A figure that rests on fewer than ``minimum`` cases (reports closed, participants,
+    contributions...) is not published; ``minimum`` defaults to the disclosure threshold
+    k (``core.disclosure.threshold()``), for a figure about people. With
+    ``zero_published``, no case at all still makes a figure (a rate of 0 % points at
+    nobody, as a zero count is published by ``core.disclosure``).
+    """
+    if zero_published and cases == 0:
+        return False
+    return cases < (threshold() if minimum is None else minimum)
 
 
 def registered() -> dict[str, ComputedIndicator]:

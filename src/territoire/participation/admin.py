@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.participation import services
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
@@ -36,6 +37,7 @@ from territoire.participation.models import (
     Result,
 )
 from territoire.participation.permissions import can_manage
+from territoire.territory import access
 from territoire.territory.models import Organisation
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
@@ -162,7 +164,7 @@ class ProposalAdmin(ParticipationAdmin):
 
 
 @admin.register(Ballot)
-class PaperBallotAdmin(ParticipationAdmin):
+class PaperBallotAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     """Paper ballots entered by staff (read-only here; entered on the staff page)."""
 
     organisation_path = "envelope__budget__organisation"
@@ -172,15 +174,10 @@ class PaperBallotAdmin(ParticipationAdmin):
     fields = ["envelope", "method", "entered_by", "voter_zone", "created_at"]
     readonly_fields = ["envelope", "method", "entered_by", "voter_zone", "created_at"]
     actions = ["delete_paper_ballots"]
+    allow_change = True  # the page of a ballot, and its deletion through the action (audited)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ballot]:
         return super().get_queryset(request).filter(method=BallotMethod.PAPER)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -194,7 +191,7 @@ class PaperBallotAdmin(ParticipationAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(ParticipationAdmin):
+class ResultAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     organisation_path = "envelope__budget__organisation"
     list_display = [
         "envelope",
@@ -209,9 +206,8 @@ class ResultAdmin(ParticipationAdmin):
     list_select_related = ["envelope", "envelope__budget"]
     readonly_fields = [f.name for f in Result._meta.fields]
     actions = ["publish"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    allow_change = True  # the publish action
+    allow_delete = True
 
     @admin.action(description=_("Publier ce résultat"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Result]) -> None:
@@ -270,7 +266,7 @@ class QuestionAdmin(ParticipationAdmin):
 
 
 @admin.register(Answer)
-class FreeTextModerationAdmin(ParticipationAdmin):
+class FreeTextModerationAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     """Free-text answers to moderate before publication."""
 
     organisation_path = "response__consultation__organisation"
@@ -280,15 +276,10 @@ class FreeTextModerationAdmin(ParticipationAdmin):
     fields = ["question", "text", "moderation", "hidden_reason", "moderated_at"]
     readonly_fields = ["question", "text", "moderation", "hidden_reason", "moderated_at"]
     actions = ["publish_texts", "hide_texts"]
+    allow_change = True  # the moderation actions; hidden content stays (audit trail)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Answer]:
         return super().get_queryset(request).filter(question__kind="text")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False  # hidden content stays (audit trail)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -315,24 +306,21 @@ class FreeTextModerationAdmin(ParticipationAdmin):
 
 
 @admin.register(AbuseReport)
-class AbuseReportAdmin(ParticipationAdmin):
+class AbuseReportAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     organisation_path = "proposal__budget__organisation"
     list_display = ["created_at", "reason", "proposal", "answer", "status"]
     list_filter = ["status"]
     fields = ["reason", "proposal", "answer", "status", "handled_at", "handled_by"]
     readonly_fields = ["reason", "proposal", "answer", "status", "handled_at", "handled_by"]
     actions = ["uphold", "dismiss"]
+    allow_change = True  # the moderation actions
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AbuseReport]:
         # Reports of free-text answers reach their organisation through the consultation.
-        from territoire.territory import access
-
         qs = admin.ModelAdmin.get_queryset(self, request).select_related("proposal", "answer")
         if access.is_superuser(request.user):
             return qs
         orgs = access.organisations_for(request.user)
-        from django.db.models import Q
-
         return qs.filter(
             Q(proposal__budget__organisation__in=orgs)
             | Q(answer__response__consultation__organisation__in=orgs)
@@ -343,12 +331,6 @@ class AbuseReportAdmin(ParticipationAdmin):
         if report.proposal_id:
             return int(report.proposal.budget.organisation_id)
         return int(report.answer.response.consultation.organisation_id)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

@@ -20,7 +20,6 @@ from territoire.core.api import ErrorOut, Page, not_found, paginate
 from territoire.participation import selectors
 from territoire.participation.models import Consultation, Envelope, ParticipatoryBudget
 from territoire.participation.pabulib_io import public_export
-from territoire.participation.services.budgets import current_phase
 from territoire.territory.models import Organisation
 
 router = Router(tags=["participation"])
@@ -179,7 +178,7 @@ def _budget_out(b: ParticipatoryBudget) -> dict[str, Any]:
         "max_points_total": b.max_points_total,
         "rule": b.rule,
         "satisfaction": b.satisfaction,
-        "current_phase": current_phase(b),
+        "current_phase": selectors.current_phase(b),
         "phases": [{"kind": p.kind, "starts_at": p.starts_at, "ends_at": p.ends_at} for p in b.phases.all()],
         "envelopes": [
             {"code": e.code, "name": e.name, "zone": e.zone.code if e.zone else None, "amount": e.amount}

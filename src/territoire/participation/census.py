@@ -19,12 +19,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
+from territoire.core.actions import action
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import CensusEntry, CensusKey, Participant
 from territoire.territory.models import Commune, Zone
@@ -74,7 +74,7 @@ def import_census(
     commune: Commune,
     source: str | io.TextIOBase,
     *,
-    actor: object | None = None,
+    actor: Any = None,
     replace: bool = True,
 ) -> CensusImportReport:
     """Import a census CSV (``nom;prenom;date_naissance[;quartier]``, ``;`` or ``,``).
@@ -129,7 +129,13 @@ def import_census(
     if errors:
         raise ParticipationError(" ".join(errors[:50]), field="file", status=400)
     report = CensusImportReport()
-    with transaction.atomic():
+    with action(
+        "participation.import_census",
+        actor=actor,
+        obj=commune,
+        organisation_id=commune.organisation_id,
+        versions=(),
+    ) as act:
         existing = dict(CensusEntry.objects.filter(commune=commune).values_list("digest", "pk"))
         if replace:
             gone = [pk for d, pk in existing.items() if d not in rows]
@@ -143,13 +149,7 @@ def import_census(
         CensusEntry.objects.bulk_create(new, batch_size=2000)
         report.created = len(new)
         report.unchanged = len(rows) - len(new)
-        audit.record(
-            "participation.import_census",
-            actor=actor,  # type: ignore[arg-type]
-            obj=commune,
-            organisation_id=commune.organisation_id,
-            changes={"created": report.created, "removed": report.removed, "unchanged": report.unchanged},
-        )
+        act.changes = {"created": report.created, "removed": report.removed, "unchanged": report.unchanged}
     return report
 
 
@@ -163,7 +163,13 @@ def verify_census(
             _("Cette commune n'a pas transmis de liste de recensement."), field="commune"
         )
     value = digest(key.salt, last_name, first_name, birth_date)
-    with transaction.atomic():
+    with action(
+        "participation.verify_census",
+        actor=participant.user,
+        obj=participant,
+        organisation_id=commune.organisation_id,
+        versions=(),
+    ) as act:
         entry = (
             CensusEntry.objects.select_for_update(of=("self",)).filter(commune=commune, digest=value).first()
         )
@@ -185,11 +191,5 @@ def verify_census(
         entry.claimed_by = participant
         entry.claimed_at = timezone.now()
         entry.save(update_fields=["claimed_by", "claimed_at"])
-        audit.record(
-            "participation.verify_census",
-            actor=participant.user,
-            obj=participant,
-            organisation_id=commune.organisation_id,
-            changes={"commune": commune.insee_code},
-        )
+        act.changes = {"commune": commune.insee_code}
     return entry

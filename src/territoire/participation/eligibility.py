@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoire.participation.models import Consultation, Participant, ParticipatoryBudget, Residence
-
-if TYPE_CHECKING:
-    from territoire.participation.models import Envelope
+from territoire.participation.errors import ParticipationError
+from territoire.participation.models import (
+    Consultation,
+    Envelope,
+    Participant,
+    ParticipatoryBudget,
+    Residence,
+)
 
 
 def residence_of(participant: Participant) -> tuple[int | None, int | None]:
@@ -120,8 +123,6 @@ def ensure_eligible(
     envelope: Envelope | None = None,
 ) -> Participant:
     """``participant`` if eligible; otherwise raise ParticipationError with the reasons."""
-    from territoire.participation.errors import ParticipationError
-
     reasons = check_eligibility(participant, process, envelope=envelope)
     if reasons or participant is None:
         raise ParticipationError(" ".join(reasons), field="", status=403)

@@ -1,4 +1,6 @@
-"""The one error the participation services raise: a French message and the field."""
+"""The errors of the participation module: ``ParticipationError``, the one error its
+services raise (a French message and the field), and ``PabulibError``, a Pabulib file
+that cannot be read."""
 
 from __future__ import annotations
 
@@ -15,3 +17,12 @@ class ParticipationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class PabulibError(ValueError):
+    """A Pabulib file that cannot be read; ``line`` is 1-based (None: the whole file)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        self.line = line
+        self.message = message
+        super().__init__(f"line {line}: {message}" if line is not None else message)

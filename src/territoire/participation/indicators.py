@@ -15,10 +15,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from territoire.core.disclosure import threshold
 from territoire.indicators.models import Aggregate, Direction, Periodicity
 from territoire.indicators.periods import Period
-from territoire.indicators.registry import indicator
+from territoire.indicators.registry import indicator, too_few_cases
 from territoire.participation import selectors
 from territoire.participation.models import (
     Ballot,
@@ -92,7 +91,7 @@ def participation_rate(scope: Scope, period: Period) -> Decimal | None:
         organisation = _organisation(scope)
         population = organisation.population if organisation else 0
     people = ids.count() + paper
-    if not population or (0 < people < threshold()):
+    if not population or too_few_cases(people, zero_published=True):
         return None
     return (Decimal(people) * 100 / population).quantize(Decimal("0.01"))
 
@@ -130,7 +129,7 @@ def representativeness(scope: Scope, period: Period) -> Decimal | None:
     reference: dict[str, int] = {}
     for category, count in reference_qs.values_list("category", "count"):
         reference[category] = reference.get(category, 0) + count
-    if not reference or not observed:
+    if not reference or too_few_cases(sum(observed.values())):
         return None
     return representativeness_index(observed, reference)
 
@@ -211,7 +210,7 @@ def _contributions(scope: Scope, period: Period) -> tuple[list[float | None], in
 )
 def answered_contributions(scope: Scope, period: Period) -> Decimal | None:
     delays, total = _contributions(scope, period)
-    if not total:
+    if too_few_cases(total, 1):
         return None
     answered = sum(1 for d in delays if d is not None)
     return (Decimal(answered) * 100 / total).quantize(Decimal("0.1"))
@@ -235,6 +234,6 @@ def answered_contributions(scope: Scope, period: Period) -> Decimal | None:
 def median_answer_days(scope: Scope, period: Period) -> Decimal | None:
     delays, _total = _contributions(scope, period)
     answered = [d for d in delays if d is not None]
-    if not answered:
+    if too_few_cases(len(answered), 1):
         return None
     return Decimal(str(pystats.median(answered))).quantize(Decimal("0.1"))

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import BinaryIO, TextIO
 
+from territoire.participation.errors import PabulibError
+
 VOTE_TYPES = ("approval", "ordinal", "cumulative", "scoring", "choose-1")
 SECTIONS = ("meta", "projects", "votes")
 
@@ -39,15 +41,6 @@ _CATEGORY_COLUMNS = ("category", "categories")
 _TARGET_COLUMNS = ("target", "targets")
 _VOTE_COLUMNS = ("voter_id", "vote", "points")
 _MISSING = ("", "none")  # how Pabulib files spell an absent optional value
-
-
-class PabulibError(ValueError):
-    """A Pabulib file that cannot be read; ``line`` is 1-based (None: the whole file)."""
-
-    def __init__(self, message: str, line: int | None = None) -> None:
-        self.line = line
-        self.message = message
-        super().__init__(f"line {line}: {message}" if line is not None else message)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
+from territoire.participation.errors import ParticipationError
+from territoire.participation.models import Envelope, PhaseKind
+from territoire.participation.services.results import compute_results
+
 
 @task()
 def compute_closed_envelopes() -> dict[str, int]:
     """Compute a result for each envelope whose vote is closed and which has none yet."""
-    from territoire.participation.errors import ParticipationError
-    from territoire.participation.models import Envelope, PhaseKind
-    from territoire.participation.services.budgets import compute_results
 
     now = timezone.now()
     pending = Envelope.objects.filter(

@@ -12,12 +12,8 @@ from django.urls import URLPattern, URLResolver, path
 
 from territoire.core.cache import public_page as cached_page
 from territoire.core.http import staff_page
-from territoire.participation import views_account as account
-from territoire.participation import views_budgets as budgets
-from territoire.participation import views_consultations as consultations
-from territoire.participation import views_engagement as engagement
-from territoire.participation import views_staff as staff
 from territoire.participation.models import VERSION_KEY
+from territoire.participation.views import account, budgets, consultations, engagement, staff
 
 
 def public_page(view: Any) -> Any:
@@ -58,7 +54,7 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(B + "resultats/", public_page(budgets.results), name="participation-results"),
     path(B + "resultats/<slug:envelope_code>.pb", budgets.download_pabulib, name="participation-pabulib"),
     path(P + "propositions/<uuid:proposal_id>/", budgets.proposal, name="participation-proposal"),
-    path(P + "propositions/<uuid:proposal_id>/signaler/", budgets.report, name="participation-report"),
+    path(P + "propositions/<uuid:proposal_id>/signaler/", budgets.report_abuse, name="participation-report"),
     # Engagement analytics.
     path(P + "engagement/", public_page(engagement.engagement), name="participation-engagement"),
     # Staff.

@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.reports import permissions, services
 from territoire.reports.models import (
     Crew,
@@ -78,15 +79,8 @@ class CrewAdmin(OrganisationScopedAdmin):
     filter_horizontal = ["categories"]
 
 
-class ReadOnlyScopedAdmin(OrganisationScopedAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
+class ReadOnlyScopedAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
+    """Reports and rounds: written by the services (intake, triage, rounds) only."""
 
 
 REPORT_FIELDS = [
@@ -162,7 +156,7 @@ class RoundAdmin(ReadOnlyScopedAdmin):
 
 
 @admin.register(Open311ApiKey)
-class Open311ApiKeyAdmin(admin.ModelAdmin):
+class Open311ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Keys are created and revoked with ``territoire reports create-api-key`` / ``revoke-api-key``."""
 
     list_display = ["name", "key_prefix", "organisation", "created_at", "last_used_at", "revoked_at"]
@@ -174,12 +168,3 @@ class Open311ApiKeyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return permissions.access.is_superuser(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoire.indicators.models import Direction
 from territoire.indicators.periods import Period
-from territoire.indicators.registry import indicator
+from territoire.indicators.registry import indicator, too_few_cases
 from territoire.reports import selectors
 from territoire.reports.models import Report
 from territoire.territory.models import Commune, Scope
@@ -92,7 +92,7 @@ def per_1000_inhabitants(scope: Scope, period: Period) -> Decimal | None:
 def median_processing_days(scope: Scope, period: Period) -> Decimal | None:
     start, end = _bounds(period)
     communes = _communes(scope)
-    if selectors.closed_in(communes, start, end).count() < MIN_REPORTS:
+    if too_few_cases(selectors.closed_in(communes, start, end).count(), MIN_REPORTS):
         return None
     return _decimal(selectors.median_processing_days(communes, start, end), "0.1")
 
@@ -113,7 +113,9 @@ def median_processing_days(scope: Scope, period: Period) -> Decimal | None:
 def closed_within_sla(scope: Scope, period: Period) -> Decimal | None:
     start, end = _bounds(period)
     communes = _communes(scope)
-    if selectors.closed_in(communes, start, end).filter(due_at__isnull=False).count() < MIN_REPORTS:
+    if too_few_cases(
+        selectors.closed_in(communes, start, end).filter(due_at__isnull=False).count(), MIN_REPORTS
+    ):
         return None
     return _decimal(selectors.closed_within_sla_percent(communes, start, end), "0.1")
 
@@ -144,7 +146,7 @@ def top_irritant_share(scope: Scope, period: Period) -> Decimal | None:
         ).values_list("category_id", flat=True)
     )
     total = sum(counts.values())
-    if total < MIN_REPORTS:
+    if too_few_cases(total, MIN_REPORTS):
         return None
     return _decimal(100 * counts.most_common(1)[0][1] / total, "0.1")
 

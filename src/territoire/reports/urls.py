@@ -12,9 +12,8 @@ from django.urls import URLPattern, URLResolver, include, path
 from territoire.core.cache import public_page as cached_page
 from territoire.core.http import staff_page
 from territoire.reports import open311
-from territoire.reports import views_public as public
-from territoire.reports import views_staff as staff
 from territoire.reports.models import VERSION_KEY
+from territoire.reports.views import public, staff
 
 
 def public_page(view: Any) -> Any:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from territoire.indicators.models import Direction
 from territoire.indicators.periods import Period
-from territoire.indicators.registry import indicator
+from territoire.indicators.registry import indicator, too_few_cases
 from territoire.roadmap.models import Project, ProjectStatus
 from territoire.territory.models import Scope
 
@@ -41,7 +41,7 @@ def portfolio_progress(scope: Scope, period: Period) -> Decimal | None:
     if totals["cost"]:
         return Decimal(totals["weighted"]) / Decimal(totals["cost"])
     progresses = list(projects.values_list("progress", flat=True))
-    if not progresses:
+    if too_few_cases(len(progresses), 1):
         return None
     return Decimal(sum(progresses)) / len(progresses)
 

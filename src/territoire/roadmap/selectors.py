@@ -42,3 +42,9 @@ def partners(organisation: Organisation) -> QuerySet[Partner]:
 
 def risks(organisation: Organisation) -> QuerySet[Risk]:
     return Risk.objects.filter(organisation=organisation).select_related("axis")
+
+
+def default_axis(organisation_id: int, code: str) -> Axis | None:
+    """The organisation's axis of that code, else its first axis (None if it has none)."""
+    axes = Axis.objects.filter(organisation_id=organisation_id).order_by("position", "pk")
+    return axes.filter(code=code).first() or axes.first()

@@ -1,17 +1,27 @@
 """Writes to the roadmap. The back-office (admin) edits single records; these functions
-do what spans several records."""
+do what spans several records, and what other modules write into the roadmap (a
+participatory budget's winners become projects through ``create_project``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-
-from territoire.core import audit
-from territoire.core.cache import bump_data_version
+from territoire.core.actions import action
+from territoire.indicators import registry
 from territoire.indicators.models import IndicatorDefinition, Periodicity, Source
-from territoire.roadmap.models import Axis, Objective, Partner, Risk
+from territoire.indicators.services import sync_registry
+from territoire.roadmap.models import (
+    Axis,
+    FundingKind,
+    FundingLine,
+    Objective,
+    Partner,
+    Project,
+    ProjectStatus,
+    Risk,
+)
 from territoire.roadmap.template import AXES, OBJECTIVE_DEADLINE
 from territoire.territory.models import Organisation
 
@@ -42,9 +52,6 @@ def ensure_template_indicators() -> dict[str, IndicatorDefinition]:
 
 def module_indicators_by_axis() -> dict[str, list[IndicatorDefinition]]:
     """Definitions of the registered (computed) indicators, by the axis code they declare."""
-    from territoire.indicators import registry
-    from territoire.indicators.services import sync_registry
-
     specs = registry.registered()
     if not any(spec.axis for spec in specs.values()):
         return {}
@@ -68,13 +75,17 @@ def apply_template(organisation: Organisation) -> None:
     A handful of bulk inserts whatever the size of the template (it runs for every new
     organisation), then one bump of the published-data version.
     """
-    with transaction.atomic():
+    with action(
+        "roadmap.apply_template", actor_label="system", obj=organisation, organisation_id=organisation.pk
+    ) as act:
         definitions = ensure_template_indicators()
         existing_axes = set(Axis.objects.filter(organisation=organisation).values_list("code", flat=True))
         missing = [
             (position, spec) for position, spec in enumerate(AXES, start=1) if spec.code not in existing_axes
         ]
         if not missing:
+            # Nothing to add: no audit record, no new version.
+            act.audited, act.versions = False, ()
             return
         axes = Axis.objects.bulk_create(
             [
@@ -136,14 +147,7 @@ def apply_template(organisation: Organisation) -> None:
             ],
             ignore_conflicts=True,
         )
-        audit.record(
-            "roadmap.apply_template",
-            actor_label="system",
-            obj=organisation,
-            organisation_id=organisation.pk,
-            changes={"axes": [spec.code for spec in specs]},
-        )
-        bump_data_version()
+        act.changes = {"axes": [spec.code for spec in specs]}
 
 
 @dataclass(frozen=True)
@@ -178,20 +182,65 @@ def link_module_indicators(organisation: Organisation, *, dry_run: bool = False)
         first = min(objectives, key=lambda o: (o.position, o.pk))
         links += [(first, d) for d in computed[axis.code] if d.pk not in followed]
     if links and not dry_run:
-        with transaction.atomic():
+        with action(
+            "roadmap.link_module_indicators",
+            actor_label="system",
+            obj=organisation,
+            organisation_id=organisation.pk,
+            changes={"links": [[o.axis.code, d.code] for o, d in links]},
+        ):
             Objective.indicators.through.objects.bulk_create(
                 [Objective.indicators.through(objective=o, indicatordefinition=d) for o, d in links],
                 ignore_conflicts=True,
             )
-            audit.record(
-                "roadmap.link_module_indicators",
-                actor_label="system",
-                obj=organisation,
-                organisation_id=organisation.pk,
-                changes={"links": [[o.axis.code, d.code] for o, d in links]},
-            )
-            bump_data_version()  # bulk_create sends no m2m signal
     return [Link(organisation.siren, o.axis.code, o.title, d.code) for o, d in links]
+
+
+def create_project(
+    axis: Axis,
+    *,
+    title: str,
+    target_year: int,
+    description: str = "",
+    commune_id: int | None = None,
+    cost: int | Decimal = 0,
+    target_quarter: int = 4,
+    value_score: int = 3,
+    complexity_score: int = 3,
+    status: str = ProjectStatus.PLANNED,
+    self_funding_label: str = "",
+    actor: Any = None,
+) -> Project:
+    """Create a project of ``axis``'s organisation, for another module (the caller checks
+    the rights). A project with a cost and a ``self_funding_label`` is paid from the
+    organisation's own funds: its funding plan gets one self-financing line of that cost.
+    """
+    with action(
+        "roadmap.create_project", actor=actor, organisation_id=axis.organisation_id, changes={"title": title}
+    ) as act:
+        project = Project.objects.create(
+            organisation_id=axis.organisation_id,
+            commune_id=commune_id,
+            axis=axis,
+            title=title[:300],
+            description=description,
+            value_score=value_score,
+            complexity_score=complexity_score,
+            cost=cost,
+            target_year=target_year,
+            target_quarter=target_quarter,
+            status=status,
+            progress=0,
+        )
+        act.obj = project
+        if project.cost > 0 and self_funding_label:
+            FundingLine.objects.create(
+                project=project,
+                kind=FundingKind.AUTOFINANCEMENT,
+                amount=project.cost,
+                label=self_funding_label,
+            )
+    return project
 
 
 def on_organisation_created(sender: Any, organisation: Organisation, **kwargs: Any) -> None:

@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils.text import slugify
 
-from territoire.core import audit
-from territoire.core.cache import bump_data_version
+from territoire.core.actions import action
 from territoire.core.geo import GeometryError, validate_polygon
 from territoire.territory.models import (
     Commune,
@@ -192,7 +190,7 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
             "postcodes": sorted(set(postcodes)),
         }
 
-    with transaction.atomic():
+    with action("territory.import_cog", actor_label="command") as act:
         org, org_created = Organisation.objects.get_or_create(
             siren=epci_code,
             defaults={"name": epci_name, "kind": kind, "slug": _unique_slug(epci_name)},
@@ -231,19 +229,14 @@ def import_cog(*, communes_path: Path, epci_path: Path, epci_code: str) -> CogIm
         summary.detached = sorted(leaving.values_list("insee_code", flat=True))
         leaving.update(organisation=None)
         ensure_scopes(organisations=[org], communes=Commune.objects.filter(insee_code__in=list(rows)))
-        audit.record(
-            "territory.import_cog",
-            actor_label="command",
-            obj=org,
-            organisation_id=org.pk,
-            changes={
-                "created": len(summary.created),
-                "updated": len(summary.updated),
-                "detached": summary.detached,
-            },
-        )
-        if org_created or org_changed or summary.created or summary.updated or summary.detached:
-            bump_data_version()
+        act.obj, act.organisation_id = org, org.pk
+        act.changes = {
+            "created": len(summary.created),
+            "updated": len(summary.updated),
+            "detached": summary.detached,
+        }
+        if not (org_created or org_changed or summary.created or summary.updated or summary.detached):
+            act.versions = ()  # audited all the same: the import ran
     return summary
 
 
@@ -256,8 +249,10 @@ def _unique_slug(name: str) -> str:
 
 
 def create_organisation(*, siren: str, name: str, kind: str, slug: str = "") -> Organisation:
-    with transaction.atomic():
+    """Create an organisation with its scope; the modules set it up (``organisation_created``)."""
+    with action("territory.create_organisation", actor_label="system", changes={"siren": siren}) as act:
         org = Organisation.objects.create(siren=siren, name=name, kind=kind, slug=slug or _unique_slug(name))
+        act.obj, act.organisation_id = org, org.pk
         ensure_scopes(organisations=[org])
         organisation_created.send(sender=Organisation, organisation=org)
     return org
@@ -271,7 +266,12 @@ def add_commune(
     population: int,
     postcodes: list[str] | None = None,
 ) -> Commune:
-    with transaction.atomic():
+    with action(
+        "territory.add_commune",
+        actor_label="system",
+        organisation_id=organisation.pk,
+        changes={"insee_code": insee_code},
+    ) as act:
         commune = Commune.objects.create(
             organisation=organisation,
             insee_code=insee_code,
@@ -279,6 +279,7 @@ def add_commune(
             population=population,
             postcodes=postcodes or [],
         )
+        act.obj = commune
         ensure_scopes(communes=[commune])
     return commune
 
@@ -348,7 +349,13 @@ def save_zones(*, features: Any, commune: Commune, source: str = "GeoJSON") -> Z
         parsed.append((code, name, geometry, population))
 
     summary = ZoneImportSummary()
-    with transaction.atomic():
+    with action(
+        "territory.import_zones",
+        actor_label="command",
+        obj=commune,
+        organisation_id=commune.organisation_id,
+        versions=(),
+    ) as act:
         existing = {z.code: z for z in Zone.objects.filter(commune=commune)}
         for code, name, geometry, population in parsed:
             zone = existing.get(code)
@@ -361,11 +368,5 @@ def save_zones(*, features: Any, commune: Commune, source: str = "GeoJSON") -> Z
                 zone.name, zone.geometry, zone.population = name, geometry, population
                 zone.save(update_fields=["name", "geometry", "population", "updated_at"])
                 summary.updated.append(code)
-        audit.record(
-            "territory.import_zones",
-            actor_label="command",
-            obj=commune,
-            organisation_id=commune.organisation_id,
-            changes={"created": summary.created, "updated": summary.updated},
-        )
+        act.changes = {"created": summary.created, "updated": summary.updated}
     return summary

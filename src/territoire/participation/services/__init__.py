@@ -1,29 +1,26 @@
-"""Writes of the participation module (all of them): validation at the edge, one
-transaction, the audit trail. Errors are ``ParticipationError`` (French message, field,
-HTTP status)."""
+"""Writes of the participation module (all of them): validation at the edge, then one
+``core.actions.action`` (one transaction, the audit trail, the data versions). Errors are
+``ParticipationError`` (French message, field, HTTP status). Reads (phases, the ballot's
+proposals, results) are in ``participation.selectors``."""
 
 from territoire.participation.census import import_census, verify_census
 from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
+from territoire.participation.services.ballots import (
+    cast_ballot,
+    delete_paper_ballot,
+    enter_paper_ballot,
+    validate_ballot,
+    withdraw_ballot,
+)
 from territoire.participation.services.budgets import (
     add_category,
     add_envelope,
-    cast_ballot,
-    compute_results,
     create_budget,
-    current_phase,
-    delete_paper_ballot,
-    enter_paper_ballot,
     estimate_cost,
-    implement_winners,
-    publish_results,
     review_proposal,
     set_phase,
     submit_proposal,
-    validate_ballot,
-    votable_proposals,
-    voting_closed,
-    withdraw_ballot,
 )
 from territoire.participation.services.consultations import (
     add_question,
@@ -40,6 +37,7 @@ from territoire.participation.services.moderation import (
     report_abuse,
     restore_contribution,
 )
+from territoire.participation.services.pabulib import import_pabulib
 from territoire.participation.services.participants import (
     email_verification_token,
     participant_for,
@@ -49,6 +47,7 @@ from territoire.participation.services.participants import (
     verify_email,
 )
 from territoire.participation.services.reference import set_reference_population
+from territoire.participation.services.results import compute_results, implement_winners, publish_results
 
 __all__ = [
     "ParticipationError",
@@ -61,7 +60,6 @@ __all__ = [
     "compute_results",
     "create_budget",
     "create_consultation",
-    "current_phase",
     "delete_paper_ballot",
     "dismiss_report",
     "email_verification_token",
@@ -70,6 +68,7 @@ __all__ = [
     "hide_contribution",
     "implement_winners",
     "import_census",
+    "import_pabulib",
     "moderate_answer",
     "participant_for",
     "publish_consultation_answer",
@@ -88,7 +87,5 @@ __all__ = [
     "validate_ballot",
     "verify_census",
     "verify_email",
-    "votable_proposals",
-    "voting_closed",
     "withdraw_ballot",
 ]

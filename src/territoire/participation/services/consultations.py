@@ -11,8 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
-from territoire.core.cache import bump_data_version
+from territoire.core.actions import action
 from territoire.participation.eligibility import ensure_eligible
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
@@ -75,16 +74,15 @@ def create_consultation(
         published_at=timezone.now() if publish else None,
     )
     require_manager(actor, consultation)
-    with transaction.atomic():
+    with action(
+        "participation.create_consultation",
+        actor=actor,
+        obj=consultation,
+        organisation_id=organisation.pk,
+        changes={"title": consultation.title},
+        versions=(VERSION_KEY,),
+    ):
         consultation.save()
-        audit.record(
-            "participation.create_consultation",
-            actor=actor,
-            obj=consultation,
-            organisation_id=organisation.pk,
-            changes={"title": consultation.title},
-        )
-        bump_data_version(VERSION_KEY)
     return consultation
 
 
@@ -118,7 +116,12 @@ def add_question(
         raise ParticipationError(
             _("Indiquez une échelle dont le maximum dépasse le minimum."), field="scale_max"
         )
-    with transaction.atomic():
+    with action(
+        "participation.add_question",
+        actor=actor,
+        organisation_id=consultation.organisation_id,
+        versions=(),
+    ) as act:
         position = consultation.questions.count() + 1
         question = Question.objects.create(
             consultation=consultation,
@@ -140,13 +143,8 @@ def add_question(
                     for i, label in enumerate((o for o in options if o.strip()), start=1)
                 ]
             )
-        audit.record(
-            "participation.add_question",
-            actor=actor,
-            obj=question,
-            organisation_id=consultation.organisation_id,
-            changes={"kind": kind, "text": text},
-        )
+        act.obj = question
+        act.changes = {"kind": kind, "text": text}
     return question
 
 
@@ -274,7 +272,13 @@ def submit_response(
     rows = _build_answers(consultation, answers)
     if not rows:
         raise ParticipationError(_("Répondez à au moins une question."))
-    with transaction.atomic():
+    with action(
+        "participation.submit_response",
+        actor=participant.user,
+        organisation_id=consultation.organisation_id,
+        ip_address=ip_address,
+        versions=(VERSION_KEY,),
+    ) as act:
         # Lock the participant: two submissions of the same person run one after the other.
         Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
         response = (
@@ -298,15 +302,10 @@ def submit_response(
         for row in rows:
             row.response = response
         Answer.objects.bulk_create(rows)
-        audit.record(
-            "participation.submit_response" if created else "participation.edit_response",
-            actor=participant.user,
-            obj=response,
-            organisation_id=consultation.organisation_id,
-            changes={"consultation": str(consultation.public_id), "answers": len(rows)},
-            ip_address=ip_address,
-        )
-        bump_data_version(VERSION_KEY)
+        if not created:
+            act.name = "participation.edit_response"
+        act.obj = response
+        act.changes = {"consultation": str(consultation.public_id), "answers": len(rows)}
     return response
 
 
@@ -318,21 +317,20 @@ def moderate_answer(answer: Answer, *, publish: bool, reason: str = "", actor: A
         raise ParticipationError(_("Seules les réponses en texte libre se modèrent."))
     if not publish and not reason.strip():
         raise ParticipationError(_("Indiquez le motif public du masquage."), field="reason")
-    with transaction.atomic():
+    with action(
+        "participation.publish_answer_text" if publish else "participation.hide_answer_text",
+        actor=actor,
+        obj=answer,
+        organisation_id=consultation.organisation_id,
+        versions=(VERSION_KEY,),
+    ) as act:
         now = timezone.now()
         answer.moderation = ModerationStatus.PUBLISHED if publish else ModerationStatus.HIDDEN
         answer.hidden_reason = "" if publish else reason.strip()
         answer.hidden_at = None if publish else now
         answer.moderated_at = now
         answer.save(update_fields=["moderation", "hidden_reason", "hidden_at", "moderated_at"])
-        audit.record(
-            "participation.publish_answer_text" if publish else "participation.hide_answer_text",
-            actor=actor,
-            obj=answer,
-            organisation_id=consultation.organisation_id,
-            changes={"reason": answer.hidden_reason, "text": answer.text},
-        )
-        bump_data_version(VERSION_KEY)
+        act.changes = {"reason": answer.hidden_reason, "text": answer.text}
     return answer
 
 
@@ -341,16 +339,15 @@ def publish_consultation_results(consultation: Consultation, *, actor: Any = Non
     require_manager(actor, consultation)
     if not consultation.is_closed():
         raise ParticipationError(_("Les résultats se publient après la clôture."), status=409)
-    with transaction.atomic():
+    with action(
+        "participation.publish_consultation_results",
+        actor=actor,
+        obj=consultation,
+        organisation_id=consultation.organisation_id,
+        versions=(VERSION_KEY,),
+    ):
         consultation.results_published_at = timezone.now()
         consultation.save(update_fields=["results_published_at", "updated_at"])
-        audit.record(
-            "participation.publish_consultation_results",
-            actor=actor,
-            obj=consultation,
-            organisation_id=consultation.organisation_id,
-        )
-        bump_data_version(VERSION_KEY)
     return consultation
 
 
@@ -374,7 +371,13 @@ def publish_consultation_answer(
     decisions = list(decisions)
     if any(p.organisation_id != consultation.organisation_id for p in [*projects, *decisions]):
         raise ParticipationError(_("Projet ou décision inconnu."), field="projects")
-    with transaction.atomic():
+    with action(
+        "participation.publish_consultation_answer",
+        actor=actor,
+        obj=consultation,
+        organisation_id=consultation.organisation_id,
+        versions=(VERSION_KEY,),
+    ) as act:
         consultation.answer_text = answer_text.strip()
         consultation.decision_text = decision_text.strip()
         if consultation.answered_at is None:
@@ -386,17 +389,10 @@ def publish_consultation_answer(
         if consultation.results_published_at is None:
             consultation.results_published_at = consultation.answered_at
             consultation.save(update_fields=["results_published_at"])
-        audit.record(
-            "participation.publish_consultation_answer",
-            actor=actor,
-            obj=consultation,
-            organisation_id=consultation.organisation_id,
-            changes={
-                "answer_text": consultation.answer_text,
-                "decision_text": consultation.decision_text,
-                "projects": [p.pk for p in projects],
-                "decisions": [d.pk for d in decisions],
-            },
-        )
-        bump_data_version(VERSION_KEY)
+        act.changes = {
+            "answer_text": consultation.answer_text,
+            "decision_text": consultation.decision_text,
+            "projects": [p.pk for p in projects],
+            "decisions": [d.pk for d in decisions],
+        }
     return consultation

@@ -7,23 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
-from territoire.core.cache import bump_data_version
+from territoire.core.actions import action
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
     VERSION_KEY,
     AbuseReport,
+    AbuseReportStatus,
     Answer,
     ModerationStatus,
     Participant,
     Proposal,
     QuestionKind,
-    ReportStatus,
 )
 from territoire.participation.permissions import require_manager
 
@@ -43,7 +42,8 @@ def _text_of(target: Proposal | Answer) -> dict[str, str]:
     return {"text": target.text}
 
 
-def _hide(target: Proposal | Answer, reason: str, actor: Any, *, automatic: bool) -> None:
+def _hide(target: Proposal | Answer, reason: str) -> None:
+    """Hide ``target`` with a public reason (inside the caller's action)."""
     now = timezone.now()
     target.hidden_at = now
     target.hidden_reason = reason
@@ -53,16 +53,6 @@ def _hide(target: Proposal | Answer, reason: str, actor: Any, *, automatic: bool
         target.moderated_at = now
         fields += ["moderation", "moderated_at"]
     target.save(update_fields=fields)
-    process = _process_of(target)
-    audit.record(
-        "participation.auto_hide" if automatic else "participation.hide",
-        actor=actor,
-        actor_label="system" if automatic else "",
-        obj=target,
-        organisation_id=process.organisation_id,
-        changes={"reason": reason, "content": _text_of(target)},
-    )
-    bump_data_version(VERSION_KEY)
 
 
 def report_abuse(
@@ -92,35 +82,38 @@ def report_abuse(
         raise ParticipationError(_("Indiquez le motif du signalement."), field="reason")
     process = _process_of(target)
     try:
-        with transaction.atomic():
+        with action(
+            "participation.report_abuse",
+            actor=reporter.user,
+            organisation_id=process.organisation_id,
+            changes={"target": target._meta.label_lower, "target_id": target.pk, "reason": reason[:500]},
+            ip_address=ip_address,
+            versions=(),
+        ) as act:
             report = AbuseReport.objects.create(
                 reporter=reporter, proposal=proposal, answer=answer, reason=reason[:500]
             )
-            audit.record(
-                "participation.report_abuse",
-                actor=reporter.user,
-                obj=report,
-                organisation_id=process.organisation_id,
-                changes={"target": target._meta.label_lower, "target_id": target.pk, "reason": reason[:500]},
-                ip_address=ip_address,
-            )
+            act.obj = report
             threshold = auto_hide_threshold()
             locked = type(target).objects.select_for_update(of=("self",)).get(pk=target.pk)
             if threshold and locked.hidden_at is None:
                 open_reports = AbuseReport.objects.filter(
-                    **{"proposal" if proposal is not None else "answer": target}, status=ReportStatus.OPEN
+                    **{"proposal" if proposal is not None else "answer": target},
+                    status=AbuseReportStatus.OPEN,
                 ).count()
                 if open_reports >= threshold:
-                    _hide(
-                        locked,
-                        str(
-                            _(
-                                "Masqué automatiquement après plusieurs signalements, en attente de modération."
-                            )
-                        ),
-                        None,
-                        automatic=True,
+                    hidden_reason = str(
+                        _("Masqué automatiquement après plusieurs signalements, en attente de modération.")
                     )
+                    with action(
+                        "participation.auto_hide",
+                        actor_label="system",
+                        obj=locked,
+                        organisation_id=process.organisation_id,
+                        changes={"reason": hidden_reason, "content": _text_of(locked)},
+                        versions=(VERSION_KEY,),
+                    ):
+                        _hide(locked, hidden_reason)
     except IntegrityError as exc:
         raise ParticipationError(_("Vous avez déjà signalé ce contenu."), status=409) from exc
     return report
@@ -137,10 +130,17 @@ def hide_contribution(
     reason = (reason or "").strip()
     if not reason:
         raise ParticipationError(_("Indiquez le motif public du masquage."), field="reason")
-    with transaction.atomic():
-        _hide(target, reason[:500], actor, automatic=False)
-        target.abuse_reports.filter(status=ReportStatus.OPEN).update(
-            status=ReportStatus.UPHELD,
+    with action(
+        "participation.hide",
+        actor=actor,
+        obj=target,
+        organisation_id=_process_of(target).organisation_id,
+        changes={"reason": reason[:500], "content": _text_of(target)},
+        versions=(VERSION_KEY,),
+    ):
+        _hide(target, reason[:500])
+        target.abuse_reports.filter(status=AbuseReportStatus.OPEN).update(
+            status=AbuseReportStatus.UPHELD,
             handled_at=timezone.now(),
             handled_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -157,7 +157,13 @@ def restore_contribution(
     target: Proposal | Answer = proposal if proposal is not None else answer  # type: ignore[assignment]
     process = _process_of(target)
     require_manager(actor, process)
-    with transaction.atomic():
+    with action(
+        "participation.restore",
+        actor=actor,
+        obj=target,
+        organisation_id=process.organisation_id,
+        versions=(VERSION_KEY,),
+    ) as act:
         previous = target.hidden_reason
         target.hidden_at = None
         target.hidden_reason = ""
@@ -167,19 +173,12 @@ def restore_contribution(
             target.moderated_at = timezone.now()
             fields += ["moderation", "moderated_at"]
         target.save(update_fields=fields)
-        target.abuse_reports.filter(status=ReportStatus.OPEN).update(
-            status=ReportStatus.DISMISSED,
+        target.abuse_reports.filter(status=AbuseReportStatus.OPEN).update(
+            status=AbuseReportStatus.DISMISSED,
             handled_at=timezone.now(),
             handled_by=actor if getattr(actor, "pk", None) else None,
         )
-        audit.record(
-            "participation.restore",
-            actor=actor,
-            obj=target,
-            organisation_id=process.organisation_id,
-            changes={"previous_reason": previous},
-        )
-        bump_data_version(VERSION_KEY)
+        act.changes = {"previous_reason": previous}
     return target
 
 
@@ -188,12 +187,15 @@ def dismiss_report(report: AbuseReport, *, actor: Any) -> AbuseReport:
     target: Proposal | Answer = report.proposal if report.proposal is not None else report.answer  # type: ignore[assignment]
     process = _process_of(target)
     require_manager(actor, process)
-    with transaction.atomic():
-        report.status = ReportStatus.DISMISSED
+    with action(
+        "participation.dismiss_report",
+        actor=actor,
+        obj=report,
+        organisation_id=process.organisation_id,
+        versions=(),
+    ):
+        report.status = AbuseReportStatus.DISMISSED
         report.handled_at = timezone.now()
         report.handled_by = actor if getattr(actor, "pk", None) else None
         report.save(update_fields=["status", "handled_at", "handled_by", "updated_at"])
-        audit.record(
-            "participation.dismiss_report", actor=actor, obj=report, organisation_id=process.organisation_id
-        )
     return report

@@ -11,11 +11,11 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
+from territoire.core.actions import action
 from territoire.participation.census import verify_census
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import AgeBand, CensusEntry, Gender, Participant
@@ -92,20 +92,20 @@ def register_participant(
     if len(email) > 150 or user_model.objects.filter(username__iexact=email).exists():
         raise ParticipationError(_("Un compte existe déjà pour cette adresse."), field="email", status=400)
     try:
-        with transaction.atomic():
+        with action(
+            "participation.register",
+            organisation_id=commune.organisation_id if commune else None,
+            ip_address=ip_address,
+            versions=(),
+        ) as act:
             user = user_model.objects.create_user(
                 username=email, email=email, password=password, is_staff=False
             )
             participant = Participant.objects.create(
                 user=user, commune=commune, zone=zone, birth_year=birth_year, age_band=age_band, gender=gender
             )
-            audit.record(
-                "participation.register",
-                actor=user,
-                obj=participant,
-                organisation_id=commune.organisation_id if commune else None,
-                ip_address=ip_address,
-            )
+            act.actor = user
+            act.obj = participant
     except IntegrityError as exc:
         raise ParticipationError(
             _("Un compte existe déjà pour cette adresse."), field="email", status=400
@@ -145,15 +145,16 @@ def verify_email(token: str, *, ip_address: str | None = None) -> Participant:
     if participant is None or participant.user.email != data.get("e"):
         raise invalid
     if participant.email_verified_at is None:
-        participant.email_verified_at = timezone.now()
-        participant.save(update_fields=["email_verified_at", "updated_at"])
-        audit.record(
+        with action(
             "participation.verify_email",
             actor=participant.user,
             obj=participant,
             organisation_id=participant.commune.organisation_id if participant.commune else None,
             ip_address=ip_address,
-        )
+            versions=(),
+        ):
+            participant.email_verified_at = timezone.now()
+            participant.save(update_fields=["email_verified_at", "updated_at"])
     return participant
 
 
@@ -177,7 +178,13 @@ def update_profile(
         "age_band": participant.age_band,
         "gender": participant.gender,
     }
-    with transaction.atomic():
+    with action(
+        "participation.update_profile",
+        actor=participant.user,
+        obj=participant,
+        organisation_id=commune.organisation_id if commune else None,
+        versions=(),
+    ) as act:
         participant.commune = commune
         participant.zone = zone
         participant.birth_year = birth_year
@@ -191,13 +198,7 @@ def update_profile(
             "age_band": participant.age_band,
             "gender": participant.gender,
         }
-        audit.record(
-            "participation.update_profile",
-            actor=participant.user,
-            obj=participant,
-            organisation_id=commune.organisation_id if commune else None,
-            changes={"fields": sorted(k for k, v in before.items() if v != after[k])},
-        )
+        act.changes = {"fields": sorted(k for k, v in before.items() if v != after[k])}
     return participant
 
 

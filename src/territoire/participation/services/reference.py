@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from territoire.core import audit
-from territoire.core.cache import bump_data_version
+from territoire.core.actions import action
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
     VERSION_KEY,
@@ -50,7 +48,13 @@ def set_reference_population(
         raise ParticipationError(_("Modalité inconnue : %(c)s.") % {"c": bad[0]}, field="counts")
     if any(int(v) < 0 for v in counts.values()):
         raise ParticipationError(_("Un effectif ne peut pas être négatif."), field="counts")
-    with transaction.atomic():
+    with action(
+        "participation.set_reference_population",
+        actor=actor,
+        obj=commune,
+        organisation_id=commune.organisation_id,
+        versions=(VERSION_KEY,),
+    ) as act:
         ReferencePopulation.objects.filter(commune=commune, zone=zone, attribute=attribute).delete()
         rows = ReferencePopulation.objects.bulk_create(
             [
@@ -60,12 +64,5 @@ def set_reference_population(
                 for c, v in counts.items()
             ]
         )
-        audit.record(
-            "participation.set_reference_population",
-            actor=actor,
-            obj=commune,
-            organisation_id=commune.organisation_id,
-            changes={"zone": zone.code if zone else None, "attribute": attribute, "counts": dict(counts)},
-        )
-        bump_data_version(VERSION_KEY)
+        act.changes = {"zone": zone.code if zone else None, "attribute": attribute, "counts": dict(counts)}
     return rows

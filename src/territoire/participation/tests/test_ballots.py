@@ -250,10 +250,14 @@ def test_withdraw_ballot(organisation: Organisation, commune: Commune) -> None:
     budget = make_budget(organisation)
     env = _global(budget)
     p = make_participant(commune)
-    services.cast_ballot(p, env, ids(env)[:1])
+    ballot = services.cast_ballot(p, env, ids(env)[:1])
     assert services.withdraw_ballot(p, env) is True
     _nothing_counted()
+    # The audit names the withdrawn ballot; a second withdrawal writes nothing.
+    event = AuditEvent.objects.get(action="participation.withdraw_ballot")
+    assert event.object_id == str(ballot.pk)
     assert services.withdraw_ballot(p, env) is False
+    assert AuditEvent.objects.filter(action="participation.withdraw_ballot").count() == 1
 
 
 def test_paper_ballots(organisation: Organisation, commune: Commune, make_staff: Any) -> None:

@@ -58,6 +58,16 @@ def test_representativeness_index(organisation: Organisation, commune: Commune) 
     assert indicators.representativeness(Scope.objects.get(commune=commune), period) == Decimal("0.5")
 
 
+def test_representativeness_index_needs_k_participants(organisation: Organisation, commune: Commune) -> None:
+    """As its method says: not computed under k participants who declared their age."""
+    period = year_of(timezone.localdate())
+    c, q = _consultation(organisation)
+    services.set_reference_population(commune, "age_band", {"30-44": 50, "45-59": 50})
+    for band in ["30-44"] * 2 + ["60-74"] * 2:  # 4 < k = 5
+        services.submit_response(make_participant(commune, birth_year=None, age_band=band), c, {q.pk: 2})
+    assert indicators.representativeness(Scope.objects.get(commune=commune), period) is None
+
+
 def test_consultations_per_year(organisation: Organisation, commune: Commune) -> None:
     period = year_of(timezone.localdate())
     _consultation(organisation)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from territoire.participation.errors import PabulibError
 from territoire.participation.pabulib import (
-    PabulibError,
     PbFile,
     PbProject,
     PbVote,

@@ -15,11 +15,11 @@ from territoire.participation.pabulib import parse_pabulib
 from territoire.participation.pabulib_io import (
     export_pabulib,
     export_pabulib_text,
-    import_pabulib,
     inputs_digest,
     public_export,
 )
 from territoire.participation.rules import election_from_pabulib, tally
+from territoire.participation.services.pabulib import import_pabulib
 from territoire.participation.tests.factories import ids, make_budget, make_participant
 from territoire.territory.models import Commune, Organisation
 

@@ -10,7 +10,7 @@ import pytest
 from territoire.core.models import AuditEvent
 from territoire.participation import selectors, services
 from territoire.participation.errors import ParticipationError
-from territoire.participation.models import AbuseReport, ReportStatus
+from territoire.participation.models import AbuseReport, AbuseReportStatus
 from territoire.participation.tests.factories import make_budget, make_participant
 from territoire.territory.models import Commune, Organisation
 
@@ -57,7 +57,7 @@ def test_staff_hide_and_restore(organisation: Organisation, commune: Commune, ma
     services.hide_contribution(proposal=proposal, reason="Propos injurieux", actor=staff)
     proposal.refresh_from_db()
     assert proposal.hidden_reason == "Propos injurieux"
-    assert AbuseReport.objects.get().status == ReportStatus.UPHELD
+    assert AbuseReport.objects.get().status == AbuseReportStatus.UPHELD
     services.restore_contribution(proposal=proposal, actor=staff)
     proposal.refresh_from_db()
     assert proposal.hidden_at is None

@@ -18,7 +18,7 @@ from territoire.participation.models import (
     Proposal,
     Result,
 )
-from territoire.participation.services import budgets as budget_services
+from territoire.participation.services import results as result_services
 from territoire.participation.tests.test_views_budgets import (
     _move_to,
     add_proposals,
@@ -124,8 +124,8 @@ def test_results_page_query_count_does_not_grow_with_ballots(
     django_assert_max_num_queries: Callable[..., Any],
 ) -> None:
     envelope = Envelope.objects.get(budget=closed_budget, code="global")
-    result = budget_services.compute_results(envelope)
-    budget_services.publish_results(result)
+    result = result_services.compute_results(envelope)
+    result_services.publish_results(result)
     results = url("participation-results", "200000001", closed_budget.public_id)
     with django_assert_max_num_queries(20) as few:
         assert client.get(results).status_code == 200

@@ -10,6 +10,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from territoire.participation import rules
+from territoire.participation.census import import_census
+from territoire.participation.errors import PabulibError, ParticipationError
+from territoire.participation.models import Envelope
+from territoire.participation.pabulib import parse_pabulib
+from territoire.participation.pabulib_io import export_pabulib_text
+from territoire.participation.services.pabulib import import_pabulib
+from territoire.territory.models import Commune, Organisation
+
 RULE_CHOICES = ("greedy", "greedy-caps", "mes", "mes-complete")
 
 
@@ -47,7 +56,6 @@ class Command(BaseCommand):
             raise CommandError(f"{name}: {exc.strerror}", returncode=2) from exc
 
     def _parse(self, name: str) -> Any:
-        from territoire.participation.pabulib import PabulibError, parse_pabulib
 
         data = self._read(name)
         try:
@@ -57,20 +65,18 @@ class Command(BaseCommand):
             raise CommandError(f"{where}: {exc.message}", returncode=2) from exc
 
     def _tally(self, options: dict[str, Any]) -> None:
-        from territoire.participation.rules import election_from_pabulib, tally
 
         pb = self._parse(options["file"])
         caps = dict(pb.category_caps) if options["rule"] == "greedy-caps" else None
         try:
-            election = election_from_pabulib(pb)
-            outcome = tally(election, options["rule"], satisfaction=options["satisfaction"], caps=caps)
+            election = rules.election_from_pabulib(pb)
+            outcome = rules.tally(election, options["rule"], satisfaction=options["satisfaction"], caps=caps)
         except ValueError as exc:
             raise CommandError(f"{options['file']}: {exc}", returncode=2) from exc
         for project_id in outcome.selected:
             self.stdout.write(str(project_id))
 
     def _organisation(self, siren: str) -> Any:
-        from territoire.territory.models import Organisation
 
         organisation = Organisation.objects.filter(siren=siren).first()
         if organisation is None:
@@ -78,7 +84,6 @@ class Command(BaseCommand):
         return organisation
 
     def _commune(self, insee: str | None, organisation: Any = None) -> Any:
-        from territoire.territory.models import Commune
 
         if not insee:
             return None
@@ -91,8 +96,6 @@ class Command(BaseCommand):
         return commune
 
     def _import_pb(self, options: dict[str, Any]) -> None:
-        from territoire.participation.errors import ParticipationError
-        from territoire.participation.pabulib_io import import_pabulib
 
         started = time.monotonic()
         organisation = self._organisation(options["organisation"])
@@ -120,8 +123,6 @@ class Command(BaseCommand):
         )
 
     def _export_pb(self, options: dict[str, Any]) -> None:
-        from territoire.participation.models import Envelope
-        from territoire.participation.pabulib_io import export_pabulib_text
 
         ref = options["budget"]
         qs = Envelope.objects.select_related("budget").filter(code=options["envelope"])
@@ -135,8 +136,6 @@ class Command(BaseCommand):
         self.stdout.write(export_pabulib_text(envelope), ending="")
 
     def _import_census(self, options: dict[str, Any]) -> None:
-        from territoire.participation.census import import_census
-        from territoire.participation.errors import ParticipationError
 
         commune = self._commune(options["commune"])
         data = self._read(options["file"])

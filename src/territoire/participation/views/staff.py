@@ -17,8 +17,8 @@ from territoire.participation import selectors
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import ParticipatoryBudget, ProposalStatus
 from territoire.participation.permissions import can_manage_process
-from territoire.participation.services import budgets as budget_services
-from territoire.participation.views import page, place
+from territoire.participation.services import results as result_services
+from territoire.participation.views.common import page, place
 
 
 @login_required
@@ -42,8 +42,8 @@ def dashboard(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpRes
         else:
             envelope.budget = budget
             try:
-                result = budget_services.compute_results(envelope, actor=request.user)
-                budget_services.publish_results(result, actor=request.user)
+                result = result_services.compute_results(envelope, actor=request.user)
+                result_services.publish_results(result, actor=request.user)
             except ParticipationError as error:
                 messages.error(request, error.message)
                 status = error.status
@@ -63,5 +63,5 @@ def dashboard(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpRes
         statuses=statuses,
         envelopes=envelopes,
         reports=reports,
-        voting_closed=budget_services.voting_closed(budget),
+        voting_closed=selectors.voting_closed(budget),
     )

@@ -38,7 +38,7 @@ from territoire.reports.forms import (
     apply_report_errors,
 )
 from territoire.reports.models import Report, ReportStatus, Round
-from territoire.reports.views_public import Place, map_settings, place_of, report_points
+from territoire.reports.views.public import Place, map_settings, place_of, report_points
 from territoire.territory import access
 
 QUEUE_PAGE_SIZE = 50

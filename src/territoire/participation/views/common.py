@@ -1,4 +1,4 @@
-"""Shared plumbing of the participation pages (see ``views_*.py`` for the pages).
+"""Shared plumbing of the participation pages (one module per area in this package).
 
 Pages live under ``t/<scope_code>/participer/``; the scope (organisation or commune)
 resolves through ``territory.selectors`` as on every public page. Views only read through

@@ -33,9 +33,10 @@ from territoire.participation.models import (
     PhaseKind,
     ResultRule,
 )
+from territoire.participation.services import ballots as ballot_services
 from territoire.participation.services import budgets as budget_services
 from territoire.participation.services import moderation as moderation_services
-from territoire.participation.views import Place, page, place
+from territoire.participation.views.common import Place, page, place
 from territoire.territory.models import Zone
 
 PROPOSALS_PER_PAGE = 50
@@ -82,8 +83,8 @@ def _envelope(budget: ParticipatoryBudget, code: str) -> Envelope:
 
 
 def _timeline(budget: ParticipatoryBudget) -> tuple[list[dict[str, Any]], str | None]:
-    windows = budget_services.phase_windows(budget)
-    current = budget_services.current_phase(budget)
+    windows = selectors.phase_windows(budget)
+    current = selectors.current_phase(budget)
     labels = dict(PhaseKind.choices)
     steps = [
         {"kind": kind, "label": labels[kind], "window": windows.get(kind), "current": kind == current}
@@ -94,7 +95,7 @@ def _timeline(budget: ParticipatoryBudget) -> tuple[list[dict[str, Any]], str | 
 
 
 def phase_label(budget: ParticipatoryBudget) -> str:
-    current = budget_services.current_phase(budget)
+    current = selectors.current_phase(budget)
     return str(dict(PhaseKind.choices)[current]) if current else ""
 
 
@@ -247,7 +248,7 @@ def proposal(request: HttpRequest, scope_code: str, proposal_id: UUID) -> HttpRe
 
 @require_POST
 @rate_limited("public_write")
-def report(request: HttpRequest, scope_code: str, proposal_id: UUID) -> HttpResponse:
+def report_abuse(request: HttpRequest, scope_code: str, proposal_id: UUID) -> HttpResponse:
     where = place(request, scope_code)
     item = _proposal(where, proposal_id)
     form = forms.AbuseReportForm(request.POST)
@@ -297,10 +298,10 @@ def ballot(request: HttpRequest, scope_code: str, budget_id: UUID, envelope_code
         posted = _posted_choices(request, budget)
         try:
             if "withdraw" in request.POST and where.resident is not None:
-                budget_services.withdraw_ballot(where.resident, envelope)
+                ballot_services.withdraw_ballot(where.resident, envelope)
                 messages.success(request, _("Votre bulletin est retiré."))
             else:
-                budget_services.cast_ballot(where.resident, envelope, posted, ip_address=client_ip(request))
+                ballot_services.cast_ballot(where.resident, envelope, posted, ip_address=client_ip(request))
                 messages.success(
                     request,
                     _("Votre bulletin est enregistré. Vous pouvez le modifier jusqu'à la clôture du vote."),

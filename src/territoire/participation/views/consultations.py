@@ -20,8 +20,8 @@ from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import QuestionKind
 from territoire.participation.services import consultations as consultation_services
-from territoire.participation.views import Place, page, place
-from territoire.participation.views_budgets import phase_label
+from territoire.participation.views.budgets import phase_label
+from territoire.participation.views.common import Place, page, place
 
 
 def index(request: HttpRequest, scope_code: str) -> HttpResponse:

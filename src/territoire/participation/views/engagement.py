@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from territoire.core.charts import Bar, bar_chart
 from territoire.participation import selectors
 from territoire.participation.models import AgeBand
-from territoire.participation.views import page, place
+from territoire.participation.views.common import page, place
 
 
 def _share(count: int | None, total: int | None) -> Decimal | None:

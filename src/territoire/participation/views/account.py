@@ -20,7 +20,7 @@ from territoire.core.ratelimit import rate_limited
 from territoire.participation import forms, selectors
 from territoire.participation.errors import ParticipationError
 from territoire.participation.services import participants as participant_services
-from territoire.participation.views import login_redirect, page, place
+from territoire.participation.views.common import login_redirect, page, place
 
 
 def _verification_link(request: HttpRequest, scope_code: str, token: str) -> str:

@@ -1,0 +1,2 @@
+"""Pages of the reports module: ``public`` (residents: form, list, report, statistics)
+and ``staff`` (queue, triage, rounds)."""
