@@ -24,11 +24,16 @@ def test_an_action_audits_and_bumps_its_versions() -> None:
     assert data_version("published", "reports") == before + 2
 
 
-def test_a_failed_action_leaves_nothing() -> None:
-    before = data_version()
-    with pytest.raises(RuntimeError), action("test.fails"):
+def _write_then_fail() -> None:
+    with action("test.fails"):
         DataVersion.objects.create(key="half-written", version=1)
         raise RuntimeError("refused")
+
+
+def test_a_failed_action_leaves_nothing() -> None:
+    before = data_version()
+    with pytest.raises(RuntimeError, match="refused"):
+        _write_then_fail()
     assert not DataVersion.objects.filter(key="half-written").exists()
     assert not AuditEvent.objects.filter(action="test.fails").exists()
     assert data_version() == before
