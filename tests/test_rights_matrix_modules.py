@@ -11,6 +11,7 @@ from the row, so a new page is covered by one line.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from territoire.api.models import ApiToken
 from territoire.core.uploads import sanitise_image
 from territoire.indicators.models import Direction, IndicatorDefinition, Visibility
 from territoire.participation import permissions as participation_permissions
@@ -552,3 +556,147 @@ def test_api_reads(
             expected = row.expected(token)
         response = client.get(row.url(api_objects), **headers)
         assert response.status_code == expected, (row.name, response.status_code, response.content[:200])
+
+
+# --- The back-office: every registered model, every role ------------------------------------------
+
+EVERY_ROLE = frozenset(ROLES)
+NOBODY: frozenset[str] = frozenset()
+AUDIT_ROLES = frozenset({Role.ADMINISTRATEUR, Role.DPO, Role.RSSI})
+CONFIGURE_ROLES = frozenset({Role.ADMINISTRATEUR, Role.CHEF_PROJET})
+MANAGE_ROLES = frozenset({Role.ADMINISTRATEUR, Role.CHEF_PROJET, Role.AGENT})
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """Who lists a model in the back-office and who may add one (organisation-wide members:
+    a commune membership never adds; it lists what it lists unless ``list_org_wide_only``)."""
+
+    list_roles: frozenset[str]
+    add_roles: frozenset[str] = NOBODY
+    list_org_wide_only: bool = False
+
+
+HIDDEN = AdminPage(NOBODY)  # the superuser's only
+READ_ONLY = AdminPage(EVERY_ROLE)  # records written by the services, read in the back-office
+CONFIGURED = AdminPage(EVERY_ROLE, CONFIGURE_ROLES)
+MANAGED = AdminPage(EVERY_ROLE, MANAGE_ROLES)
+
+# Every model of the admin site; a module adds its models here (a missing one fails below).
+ADMIN_PAGES: dict[str, AdminPage] = {
+    "auth.group": HIDDEN,
+    "auth.user": HIDDEN,
+    "axes.accessattempt": HIDDEN,
+    "axes.accessfailurelog": HIDDEN,
+    "axes.accesslog": HIDDEN,
+    "django_tasks_database.dbtaskresult": HIDDEN,
+    "otp_static.staticdevice": HIDDEN,
+    "otp_totp.totpdevice": HIDDEN,
+    "core.auditevent": AdminPage(AUDIT_ROLES, list_org_wide_only=True),
+    "api.apitoken": READ_ONLY,
+    "territory.organisation": READ_ONLY,
+    "territory.commune": CONFIGURED,
+    "territory.zone": CONFIGURED,
+    "territory.membership": AdminPage(EVERY_ROLE, frozenset({Role.ADMINISTRATEUR})),
+    "indicators.indicatordefinition": CONFIGURED,
+    "indicators.target": CONFIGURED,
+    "indicators.measurement": READ_ONLY,
+    "roadmap.axis": CONFIGURED,
+    "roadmap.objective": CONFIGURED,
+    "roadmap.risk": CONFIGURED,
+    "roadmap.partner": CONFIGURED,
+    "roadmap.project": CONFIGURED,
+    "roadmap.decision": CONFIGURED,
+    "roadmap.fundingline": CONFIGURED,
+    "reports.servicecategory": CONFIGURED,
+    "reports.reportstatus": CONFIGURED,
+    "reports.crew": CONFIGURED,
+    "reports.open311apikey": HIDDEN,
+    "reports.report": READ_ONLY,
+    "reports.round": READ_ONLY,
+    "participation.referencepopulation": MANAGED,
+    "participation.consultation": MANAGED,
+    "participation.question": MANAGED,
+    "participation.answer": READ_ONLY,
+    "participation.participatorybudget": MANAGED,
+    "participation.proposal": MANAGED,
+    "participation.ballot": READ_ONLY,
+    "participation.result": READ_ONLY,
+    "participation.abusereport": READ_ONLY,
+}
+
+
+def registered_models() -> dict[str, type[Any]]:
+    return {
+        f"{model._meta.app_label}.{model._meta.model_name}": model
+        for model in apps.get_models()
+        if admin.site.is_registered(model)
+    }
+
+
+def test_every_admin_model_has_a_row() -> None:
+    missing = sorted(set(registered_models()) - set(ADMIN_PAGES))
+    assert not missing, f"add these models to ADMIN_PAGES: {missing}"
+
+
+@pytest.mark.parametrize("membership", ["organisation_wide", "commune_alpha"])
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages(
+    client: Client, organisation: Organisation, make_staff: Callable[..., Any], role: str, membership: str
+) -> None:
+    commune = Commune.objects.get(insee_code=ALPHA) if membership == "commune_alpha" else None
+    client.force_login(make_staff(organisation, role, commune))
+    org_wide = membership == "organisation_wide"
+    for label, model in registered_models().items():
+        page = ADMIN_PAGES[label]
+        lists = role in page.list_roles and (org_wide or not page.list_org_wide_only)
+        adds = role in page.add_roles and org_wide
+        app_label, model_name = model._meta.app_label, model._meta.model_name
+        listing = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+        assert listing.status_code == (200 if lists else 403), (label, "list", listing.status_code)
+        adding = client.get(reverse(f"admin:{app_label}_{model_name}_add"))
+        assert adding.status_code == (200 if adds else 403), (label, "add", adding.status_code)
+
+
+# Another organisation's record in the back-office: answered exactly as a record that does not
+# exist (Django's admin redirects to its index, "doesn't exist"). One row per model that a
+# member lists; ``roadmap.project`` and ``participation.proposal`` have theirs elsewhere.
+FOREIGN_RECORDS: dict[str, Callable[[Organisation, Territory], Any]] = {
+    "territory.commune": lambda other, t: Commune.objects.get(insee_code="99201"),
+    "api.apitoken": lambda other, t: ApiToken.issue(name="Voisine", organisation=other)[0],
+    "reports.crew": lambda other, t: reports_services.save_crew(
+        organisation=other, name="Ailleurs", depot_lat=47.0, depot_lon=2.0
+    ),
+    "reports.servicecategory": lambda other, t: reports_services.save_category(
+        organisation=other, service_code="ailleurs", name="Ailleurs"
+    ),
+    "participation.participatorybudget": lambda other, t: make_budget(other),
+    "participation.consultation": lambda other, t: consultation_services.create_consultation(
+        other,
+        title="Ailleurs",
+        opens_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        closes_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
+    ),
+}
+
+
+@pytest.mark.parametrize("label", list(FOREIGN_RECORDS))
+def test_admin_records_of_another_organisation_are_not_found(
+    client: Client,
+    territory: Territory,  # noqa: F811 (fixture)
+    other_organisation: Organisation,
+    make_staff: Callable[..., Any],
+    label: str,
+) -> None:
+    client.force_login(make_staff(territory.organisation, Role.ADMINISTRATEUR))
+    record = FOREIGN_RECORDS[label](other_organisation, territory)
+    app_label, model_name = label.split(".")
+    model = type(record)
+    missing_pk = model.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    foreign = client.get(reverse(f"admin:{app_label}_{model_name}_change", args=[record.pk]))
+    missing = client.get(reverse(f"admin:{app_label}_{model_name}_change", args=[missing_pk]))
+    assert foreign.status_code == missing.status_code == 302
+    assert foreign["Location"] == missing["Location"] == "/admin/"
+    listing = client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    assert listing.status_code == 200
+    assert f"/{record.pk}/change/" not in listing.content.decode()
