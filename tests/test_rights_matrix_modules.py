@@ -276,11 +276,13 @@ def queue_expected(scope: str) -> Callable[[str, str], int]:
     return expected
 
 
+def queue_url(scope: str) -> Callable[[dict[str, Any]], str]:
+    return lambda objects: reverse("reports-queue", args=[scope])
+
+
 PLACE_ACTIONS = [
     *(
-        PlaceAction(
-            f"queue {scope}", lambda o, s=scope: reverse("reports-queue", args=[s]), queue_expected(scope)
-        )
+        PlaceAction(f"queue {scope}", queue_url(scope), queue_expected(scope))
         for scope in (ORG, ALPHA, BETA_CODE)
     ),
     PlaceAction("rounds", lambda o: reverse("reports-rounds", args=[ORG]), rounds_expected),
@@ -522,7 +524,7 @@ def api_objects(organisation: Organisation) -> dict[str, Any]:
 
 def bearer(
     token: str, organisation: Organisation, other_organisation: Organisation, make_token: Callable[..., str]
-) -> dict[str, str]:
+) -> dict[str, Any]:
     if token == "none":
         return {}
     alpha = Commune.objects.get(insee_code=ALPHA)

@@ -47,12 +47,12 @@ def assert_same_count(small: list[str], large: list[str]) -> None:
     assert len(large) == len(small), "\n".join(["queries at N:", *small, "", "queries at 2N:", *large])
 
 
-def measure_twice(client: Client, url: Callable[[], str], add_rows: Callable[[int], object], n: int) -> None:
+def measure_twice(client: Client, url: str, add_rows: Callable[[int], object], n: int) -> None:
     """Build ``n`` rows, measure; build ``n`` more, measure again: the counts are equal."""
     add_rows(n)
-    small = queries(client, url())
+    small = queries(client, url)
     add_rows(n)
-    assert_same_count(small, queries(client, url()))
+    assert_same_count(small, queries(client, url))
 
 
 # --------------------------------------------------------------------------- builders
@@ -118,13 +118,13 @@ def test_participation_home(client: Client, organisation: Organisation) -> None:
         add_consultations(organisation, n)
         add_budgets(organisation, n)
 
-    measure_twice(client, lambda: reverse("participation-index", args=[SIREN]), add, 3)
+    measure_twice(client, reverse("participation-index", args=[SIREN]), add, 3)
 
 
 def test_consultations_list(client: Client, organisation: Organisation) -> None:
     measure_twice(
         client,
-        lambda: reverse("participation-consultations", args=[SIREN]),
+        reverse("participation-consultations", args=[SIREN]),
         lambda n: add_consultations(organisation, n),
         3,
     )
@@ -133,7 +133,7 @@ def test_consultations_list(client: Client, organisation: Organisation) -> None:
 def test_budgets_list(client: Client, organisation: Organisation) -> None:
     measure_twice(
         client,
-        lambda: reverse("participation-budgets", args=[SIREN]),
+        reverse("participation-budgets", args=[SIREN]),
         lambda n: add_budgets(organisation, n),
         3,
     )
@@ -142,12 +142,8 @@ def test_budgets_list(client: Client, organisation: Organisation) -> None:
 def test_budget_page_and_its_proposals_list(client: Client, organisation: Organisation) -> None:
     budget = make_budget(organisation, costs=[])
     for name in ("participation-budget", "participation-proposals"):
-        measure_twice(
-            client,
-            lambda name=name: reverse(name, args=[SIREN, budget.public_id]),
-            lambda n: add_proposals(budget, n),
-            5,
-        )
+        url = reverse(name, args=[SIREN, budget.public_id])
+        measure_twice(client, url, lambda n: add_proposals(budget, n), 5)
 
 
 def test_results_page_and_proposals_with_votes(
@@ -179,9 +175,7 @@ def test_staff_budget_page(
                 proposal=proposals[i % 2], reporter=make_participant(commune), reason="Spam"
             )
 
-    measure_twice(
-        client, lambda: reverse("participation-staff-budget", args=[SIREN, budget.public_id]), add, 2
-    )
+    measure_twice(client, reverse("participation-staff-budget", args=[SIREN, budget.public_id]), add, 2)
 
 
 # --------------------------------------------------------------------------- API
@@ -190,7 +184,7 @@ def test_staff_budget_page(
 def test_api_budgets_list(client: Client, organisation: Organisation) -> None:
     measure_twice(
         client,
-        lambda: f"/api/v1/organisations/{SIREN}/budgets",
+        f"/api/v1/organisations/{SIREN}/budgets",
         lambda n: add_budgets(organisation, n),
         3,
     )
@@ -200,7 +194,7 @@ def test_api_proposals_list(client: Client, organisation: Organisation) -> None:
     budget = make_budget(organisation, costs=[])
     measure_twice(
         client,
-        lambda: f"/api/v1/organisations/{SIREN}/budgets/{budget.public_id}/proposals",
+        f"/api/v1/organisations/{SIREN}/budgets/{budget.public_id}/proposals",
         lambda n: add_proposals(budget, n),
         5,
     )
@@ -221,7 +215,7 @@ def test_api_results_and_proposals_with_votes(
 def test_api_consultations_list(client: Client, organisation: Organisation) -> None:
     measure_twice(
         client,
-        lambda: f"/api/v1/organisations/{SIREN}/consultations",
+        f"/api/v1/organisations/{SIREN}/consultations",
         lambda n: add_consultations(organisation, n),
         3,
     )
