@@ -1,9 +1,8 @@
-"""The reports part of the demo: deterministic, fast, coherent with the services' rules."""
+"""The reports part of the demo: deterministic, coherent with the services' rules."""
 
 from __future__ import annotations
 
 import random
-import time
 from datetime import date
 from typing import Any
 
@@ -19,18 +18,16 @@ from territoire.territory.models import Commune
 pytestmark = pytest.mark.django_db
 
 
-def build(seed: int = 2025) -> tuple[DemoContext, str, float]:
+def build(seed: int = 2025) -> tuple[DemoContext, str]:
     ctx = DemoContext(communes=5, months=24, seed=seed, today=date(2026, 6, 15), rng=random.Random(seed))
     territory_demo.populate(ctx)
-    started = time.monotonic()
-    summary = demo.populate(ctx)
-    return ctx, summary, time.monotonic() - started
+    return ctx, demo.populate(ctx)
 
 
 def test_demo_reports(settings: Any) -> None:
-    ctx, summary, seconds = build()
-    assert seconds < 5, summary
+    ctx, summary = build()
     reports = Report.objects.filter(organisation=ctx.organisation)
+    assert f"{reports.count()} reports" in summary
     assert 150 <= reports.count() <= 600
     # Spread over every commune, each report in a zone of its commune.
     assert set(reports.values_list("commune_id", flat=True)) == {c.pk for c in ctx.commune_objects}
@@ -66,7 +63,7 @@ def test_demo_is_deterministic() -> None:
             )
         )
 
-    ctx, _summary, _seconds = build(seed=7)
+    ctx, _summary = build(seed=7)
     first = snapshot()
     assert ctx.organisation is not None
     Commune.objects.filter(organisation=ctx.organisation).delete()

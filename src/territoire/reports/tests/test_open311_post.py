@@ -164,6 +164,31 @@ def test_bad_api_key_is_403(client: Client, territory: Territory, fmt: str, api_
     nothing_stored()
 
 
+OTHER_TENANT_KEY = (
+    "product bug: an Open311 key of another organisation naming this organisation's jurisdiction "
+    "answers 403 'Clé d'API non valable pour cette collectivité' (services.submit_open311), where an "
+    "unknown jurisdiction answers 404: the answer reveals that the jurisdiction exists. "
+    "docs/architecture.md: objects outside the caller's reach answer 404"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=OTHER_TENANT_KEY)
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("jurisdiction", ["99101", "200000001"])
+def test_a_key_of_another_organisation_finds_no_jurisdiction_here(
+    client: Client, territory: Territory, other_organisation: Any, fmt: str, jurisdiction: str
+) -> None:
+    _key, raw = services.create_api_key("Voisine", organisation=other_organisation)
+    unknown, unknown_doc = post(client, fmt, form(territory, api_key=raw, jurisdiction_id="99999"))
+    assert unknown.status_code == 404
+    response, doc = post(client, fmt, form(territory, api_key=raw, jurisdiction_id=jurisdiction))
+    # Exactly the answer to a jurisdiction that does not exist, but for its code.
+    assert response.status_code == 404
+    assert str(doc[0]["code"]) == "404"
+    assert doc[0]["description"] == unknown_doc[0]["description"].replace("99999", jurisdiction)
+    nothing_stored()
+
+
 BAD_INPUT = [
     ({"service_code": "inconnu"}, "service_code"),
     ({"service_code": None}, "service_code"),
