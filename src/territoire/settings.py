@@ -153,29 +153,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bo
     # 1.21) needs DATABASE_PREPARED_STATEMENTS=0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, with writers queued on a file lock instead of SQLite's busy
-    # sleeps (territoire/core/sqlite/base.py).
-    DATABASES["default"]["ENGINE"] = "territoire.core.sqlite"
+    # Django's own backend with its own options. WAL lets readers and one writer work
+    # together; IMMEDIATE takes the write lock at BEGIN, which avoids the "database is
+    # locked" deadlock of two transactions upgrading a read lock; a writer waits up to
+    # ``timeout`` seconds for another one. temp_store=MEMORY keeps statement journals
+    # off the disk; a 32 MB page cache per connection keeps the hot index pages.
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers and one writer work together; IMMEDIATE avoids the
-        # "database is locked" upgrade deadlock between two writers. temp_store=MEMORY
-        # keeps statement journals in memory: an insert into a table with many indexes
-        # (a report) otherwise spills one to a temporary file, created and deleted on
-        # every write, inside the write lock. A 32 MB page cache per connection keeps
-        # the hot index pages of a large table. The writers checkpoint after their
-        # commits, outside their queue (core/sqlite/base.py); SQLite's own checkpoint,
-        # inside the commit that fills the WAL, is the backstop at 20,000 pages (80 MB).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=20000;"
-            " PRAGMA foreign_keys=ON;"
+            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
-        # Seconds a writer waits for another one (the file lock, then SQLite's busy timeout).
-        "timeout": 5,
+        "timeout": int(os.environ.get("DATABASE_TIMEOUT", "5")),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
-    # Said explicitly: pytest-django knows an in-memory default only for Django's own ENGINE.
+    # Said explicitly, so that TERRITOIRE_TEST_SQLITE can put the test database in a file.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TERRITOIRE_TEST_SQLITE") or ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -14,6 +14,7 @@ class ApiTokenAdmin(OrganisationScopedAdmin):
         "organisation",
         "commune",
         "can_write",
+        "modules",
         "expires_at",
         "revoked_at",
         "last_used_at",
@@ -32,5 +33,6 @@ class ApiTokenAdmin(OrganisationScopedAdmin):
     ]
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        # Tokens are issued by `territoire api create-token`, which shows the secret once.
+        # Tokens are issued by `territoire api create-token` (and Open311 keys by
+        # `territoire reports create-api-key`), which show the secret once.
         return False

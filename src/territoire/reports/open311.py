@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, URLPattern, re_path, reverse
 from django.utils import timezone, translation
@@ -39,7 +39,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from territoire.accounts.services import client_ip
 from territoire.reports import services
-from territoire.reports.locate import territory
 from territoire.reports.models import (
     QueuedRequest,
     QueueState,
@@ -163,27 +162,28 @@ class Jurisdiction:
 
 
 def _single_organisation() -> Organisation | None:
-    snap = territory()
-    if len(snap.organisations) == 1:
-        return next(iter(snap.organisations.values()))
+    """The installation's only organisation, or the one ``DEFAULT_ORGANISATION`` names."""
+    first_two = list(Organisation.objects.order_by("pk")[:2])
+    if len(first_two) == 1:
+        return first_two[0]
     code = str(settings.TERRITOIRE.get("DEFAULT_ORGANISATION", "") or "")
     if code:
-        return snap.organisations_by_siren.get(code) or snap.organisations_by_slug.get(code)
+        return Organisation.objects.filter(Q(siren=code) | Q(slug=code)).order_by("pk").first()
     return None
 
 
 def resolve_jurisdiction(raw: str, *, required: bool = True) -> Jurisdiction | None:
-    """A commune (INSEE code) or an organisation (SIREN); the single organisation if omitted.
-
-    Looked up in the per-process territory snapshot (``locate.territory``: one query).
-    """
+    """A commune (INSEE code) or an organisation (SIREN); the single organisation if omitted."""
     raw = raw.strip()
     if raw:
-        snap = territory()
-        commune = snap.communes_by_insee.get(raw)
+        commune = (
+            Commune.objects.select_related("organisation")
+            .filter(insee_code=raw, organisation__isnull=False)
+            .first()
+        )
         if commune is not None and commune.organisation is not None:
             return Jurisdiction(commune.organisation, commune)
-        organisation = snap.organisations_by_siren.get(raw)
+        organisation = Organisation.objects.filter(siren=raw).first()
         if organisation is not None:
             return Jurisdiction(organisation)
         raise _error(404, f"jurisdiction_id not found: {raw[:50]}")
@@ -645,8 +645,7 @@ def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     ``start_date``, ``end_date``, ``status``; 90 days and 1,000 requests at most by default;
     ``page`` and ``page_size`` (common extension).
 
-    A constant number of queries whatever the size of the table: the territory snapshot's
-    check, the categories of ``service_code``, a page of ids (a LIMIT over an index that
+    A constant number of queries whatever the size of the table: the jurisdiction, the categories of ``service_code``, a page of ids (a LIMIT over an index that
     delivers the rows in order, see ``Report.Meta.indexes``), the rows of that page, their
     photos.
     """

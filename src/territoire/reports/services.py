@@ -14,30 +14,29 @@ import hashlib
 import hmac
 import math
 import re
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from time import monotonic
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import URLValidator, validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from territoire.core import audit, rows
+from territoire.api.models import ApiToken, hash_token
+from territoire.core import audit
+from territoire.core.actions import action
 from territoire.core.cache import bump_data_version
-from territoire.core.models import AuditEvent
-from territoire.reports import permissions
-from territoire.reports.locate import API_KEY_FIELDS, Territory, territory
+from territoire.reports import locate, permissions
 from territoire.reports.models import (
     DEFAULT_STATUSES,
     DESCRIPTION_MAX_LENGTH,
@@ -45,7 +44,6 @@ from territoire.reports.models import (
     AttributeDatatype,
     Crew,
     EventKind,
-    Open311ApiKey,
     Open311State,
     QueuedRequest,
     QueueState,
@@ -60,12 +58,15 @@ from territoire.reports.models import (
     ServiceCategory,
     ServiceType,
     Support,
-    hash_api_key,
 )
 from territoire.territory.models import Commune, Organisation, Zone
 
 if TYPE_CHECKING:
     from territoire.core.uploads import SanitisedImage
+
+T = TypeVar("T")
+# The app label an Open311 key's token is limited to.
+MODULE = "reports"
 
 # Text fields of a submission and their maximum lengths.
 TEXT_LIMITS = {
@@ -162,14 +163,9 @@ def on_organisation_created(sender: Any, organisation: Organisation, **kwargs: A
 
 
 def initial_status(organisation: Organisation | int) -> ReportStatus:
-    """The organisation's initial status (from the territory snapshot; created if missing).
-
-    The instance may be shared between requests: read it, never change it.
-    """
+    """The organisation's initial status (the default statuses are created if missing)."""
     org_id = organisation if isinstance(organisation, int) else organisation.pk
-    status: ReportStatus | None = territory().initial_statuses.get(org_id)
-    if status is None:
-        status = ReportStatus.objects.filter(organisation_id=org_id, is_initial=True).first()
+    status = ReportStatus.objects.filter(organisation_id=org_id, is_initial=True).first()
     if status is None:
         org = organisation if isinstance(organisation, Organisation) else Organisation.objects.get(pk=org_id)
         ensure_default_statuses(org)
@@ -375,8 +371,6 @@ class CleanSubmission:
     phone: str = ""
     device_id: str = ""
     account_id: str = ""
-    # The organisation's initial status, when validation found it in the territory snapshot.
-    status: ReportStatus | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -490,23 +484,18 @@ def _resolve_commune(
     lon: float | None,
     errors: list[FieldError],
     zone: Zone | int | str | None = None,
-    snap: Territory | None = None,
 ) -> tuple[Commune | None, Zone | None]:
-    """The commune (and zone) of a submission, from the per-process territory snapshot.
+    """The commune (and zone) of a submission.
 
-    A point is located by point-in-polygon; without coordinates, ``zone`` (a zone of the
-    chosen commune) keeps the district of an address-only report.
+    A point is located by point-in-polygon (``locate``); without coordinates, ``zone`` (a
+    zone of the chosen commune) keeps the district of an address-only report.
     """
-    snap = snap or territory()
-    org_id = organisation.pk if organisation is not None else None
-
-    def in_scope(commune: Commune) -> bool:
-        return commune.organisation_id is not None and (org_id is None or commune.organisation_id == org_id)
-
+    communes = Commune.objects.select_related("organisation").filter(organisation__isnull=False)
+    if organisation is not None:
+        communes = communes.filter(organisation=organisation)
     chosen: Commune | None = None
     if jurisdiction_id:
-        found = snap.communes_by_insee.get(jurisdiction_id)
-        chosen = found if found is not None and in_scope(found) else None
+        chosen = communes.filter(insee_code=jurisdiction_id).first()
         if chosen is None:
             errors.append(
                 FieldError(
@@ -515,14 +504,17 @@ def _resolve_commune(
             )
             return None, None
     if lat is not None and lon is not None:
+        index = locate.zone_index()
         if chosen is not None:
-            scope: Set[int] = {chosen.pk}
-        elif org_id is not None:
-            scope = snap.communes_of(org_id)
+            location = index.locate(lat, lon, {chosen.pk})
         else:
-            scope = snap.attached_commune_ids
-        location = snap.locate(lat, lon, scope)
-        if location is None:
+            location = index.locate(lat, lon, organisation_id=organisation.pk if organisation else None)
+        found = (
+            Zone.objects.select_related("commune__organisation").filter(pk=location.zone_id).first()
+            if location is not None
+            else None
+        )
+        if found is None:
             errors.append(
                 FieldError(
                     "lat",
@@ -530,9 +522,9 @@ def _resolve_commune(
                 )
             )
             return None, None
-        return snap.communes[location.commune_id], snap.zones[location.zone_id]
+        return found.commune, found
     if chosen is None:
-        candidates = [c for c in snap.communes.values() if in_scope(c)]
+        candidates = list(communes[:2])
         if len(candidates) == 1:
             chosen = candidates[0]
     if chosen is None:
@@ -553,8 +545,8 @@ def _resolve_commune(
                 zone_id = int(str(zone).strip())
             except ValueError:
                 zone_id = None
-        chosen_zone = snap.zones.get(zone_id) if zone_id is not None else None
-        if chosen_zone is None or chosen_zone.commune_id != chosen.pk:
+        chosen_zone = Zone.objects.filter(pk=zone_id, commune=chosen).first() if zone_id is not None else None
+        if chosen_zone is None:
             errors.append(FieldError("zone", _("Quartier inconnu dans cette commune.")))
             return None, None
     return chosen, chosen_zone
@@ -631,7 +623,6 @@ def validate_submission(
         except DjangoValidationError:
             errors.append(FieldError("media_url", _("Lien http(s) attendu (1 000 caractères au plus).")))
 
-    snap = territory()
     commune, zone = _resolve_commune(
         organisation=organisation,
         jurisdiction_id=jurisdiction_id.strip(),
@@ -639,23 +630,28 @@ def validate_submission(
         lon=lon,
         errors=errors,
         zone=zone,
-        snap=snap,
     )
     category: ServiceCategory | None = None
     attributes: dict[str, Any] = {}
     if not service_code:
         errors.append(FieldError("service_code", _("Choisissez une catégorie (service_code).")))
     elif commune is not None:
-        category = snap.categories.get((commune.organisation_id or 0, service_code))
+        category = (
+            ServiceCategory.objects.filter(
+                organisation=commune.organisation, service_code=service_code, active=True
+            )
+            .prefetch_related(
+                Prefetch("attributes", queryset=ServiceAttribute.objects.order_by("order", "code"))
+            )
+            .first()
+        )
         if category is None:
             errors.append(FieldError("service_code", _("Catégorie inconnue : %(c)s.") % {"c": service_code}))
     if category is not None:
         raw_attributes = data.get("attribute") or {}
         if not isinstance(raw_attributes, Mapping):
             raw_attributes = {}
-        defined = snap.attributes.get(category.pk)
-        if defined is None:  # not a category of the snapshot
-            defined = {a.code: a for a in category.attributes.all()}
+        defined = {a.code: a for a in category.attributes.all()}
         for code in raw_attributes:
             if code not in defined or not defined[code].variable:
                 errors.append(FieldError(f"attribute[{code}]", _("Question inconnue pour cette catégorie.")))
@@ -688,12 +684,11 @@ def validate_submission(
         phone=texts["phone"],
         device_id=texts["device_id"],
         account_id=texts["account_id"],
-        status=snap.initial_statuses.get(commune.organisation.pk),
     )
 
 
-def _new_event(
-    report: Report | None,
+def _event(
+    report: Report,
     kind: str,
     *,
     actor: Any = None,
@@ -704,59 +699,42 @@ def _new_event(
     from_status: ReportStatus | None = None,
     to_status: ReportStatus | None = None,
     at: datetime | None = None,
-) -> rows.Prepared[ReportEvent]:
-    """A history event ready to insert; ``report`` may be set later (``.set("report", r)``)."""
+) -> ReportEvent:
+    """Write a history event of ``report`` now (in the caller's transaction)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
-    # Append-only rows written on every report change: core.rows skips save()'s compilation.
-    return rows.prepare(
-        rows.new(
-            ReportEvent,
-            report=report,
-            kind=kind,
-            actor=user,
-            actor_label=actor_label or (user.get_username() if user is not None else ""),
-            message=message,
-            data=data or {},
-            is_public=is_public,
-            from_status=from_status,
-            to_status=to_status,
-            created_at=at or timezone.now(),
-        )
+    return ReportEvent.objects.create(
+        report=report,
+        kind=kind,
+        actor=user,
+        actor_label=actor_label or (user.get_username() if user is not None else ""),
+        message=message,
+        data=data or {},
+        is_public=is_public,
+        from_status=from_status,
+        to_status=to_status,
+        created_at=at or timezone.now(),
     )
 
 
-def _event(report: Report, kind: str, **fields: Any) -> ReportEvent:
-    """Write a history event of ``report`` now; fields as ``_new_event``."""
-    return _new_event(report, kind, **fields).execute()
-
-
-@dataclass
-class NewReport:
-    """The rows of a new report, converted before the write transaction (``_store`` inserts them)."""
-
-    report: rows.Prepared[Report]
-    event: rows.Prepared[ReportEvent]
-    audit: rows.Prepared[AuditEvent]
-
-
-def _new_report(
+def _store(
     clean: CleanSubmission,
     *,
     source: str,
-    api_key: Open311ApiKey | None,
+    api_key: ApiToken | None,
     requested_at: datetime | None,
     actor: Any = None,
     ip_address: str | None = None,
-) -> NewReport:
-    """The rows of a clean submission, their values converted: ``_store`` inserts them.
+    photo: SanitisedImage | None = None,
+    saved_files: list[Any] | None = None,
+) -> Report:
+    """Insert a clean submission as a report, with its photo, history event and audit record.
 
-    Built before the transaction, so that SQLite's single write lock is held for the
-    inserts only (see core.rows).
+    The caller holds the ``action`` (transaction, audit record and version): ``_store``
+    sets the action's object and what its record says.
     """
-    status = clean.status or initial_status(clean.organisation)
+    status = initial_status(clean.organisation)
     now = requested_at or timezone.now()
-    report = rows.new(
-        Report,
+    report = Report.objects.create(
         organisation=clean.organisation,
         commune=clean.commune,
         zone=clean.zone,
@@ -777,36 +755,26 @@ def _new_report(
         due_at=now + timedelta(days=clean.category.sla_days) if clean.category.sla_days else None,
         **{name: getattr(clean, name) for name in PERSONAL_FIELDS},
     )
-    staff = getattr(actor, "is_authenticated", False)
-    return NewReport(
-        report=rows.prepare(report),
-        event=_new_event(
-            None, EventKind.SUBMITTED, actor=actor, to_status=status, at=now, data={"source": source}
-        ),
-        audit=audit.prepare(
-            "reports.submitted",
-            actor=actor if staff else None,
-            actor_label="" if staff else f"public:{source}",
-            obj=report,
-            organisation_id=clean.organisation.pk,
-            changes={"category": clean.category.service_code, "commune": clean.commune.insee_code},
-            ip_address=ip_address,
-        ),
-    )
-
-
-def _store(new: NewReport, *, photo: SanitisedImage | None, saved_files: list[Any] | None = None) -> Report:
-    """Insert a new report with its photo, history event and audit record (in the caller's transaction)."""
-    with new.report.connection.cursor() as cursor:  # one cursor for the four statements
-        report = new.report.execute(cursor)
-        if photo is not None:
-            attach_photo(report, photo, saved_files)
-        new.event.set("report", report)
-        new.event.execute(cursor)
-        new.audit.set("object_id", str(report.pk))
-        new.audit.execute(cursor)
-        bump_data_version(VERSION_KEY, cursor)
+    if photo is not None:
+        attach_photo(report, photo, saved_files)
+    _event(report, EventKind.SUBMITTED, actor=actor, to_status=status, at=now, data={"source": source})
     return report
+
+
+def _submitted(
+    clean: CleanSubmission, *, source: str, actor: Any = None, ip_address: str | None = None
+) -> Any:
+    """The action of a new report: audited as the staff member, or as the public channel."""
+    staff = getattr(actor, "is_authenticated", False)
+    return action(
+        "reports.submitted",
+        actor=actor if staff else None,
+        actor_label="" if staff else f"public:{source}",
+        organisation_id=clean.organisation.pk,
+        changes={"category": clean.category.service_code, "commune": clean.commune.insee_code},
+        ip_address=ip_address,
+        versions=(VERSION_KEY,),
+    )
 
 
 def attach_photo(report: Report, photo: SanitisedImage, saved_files: list[Any] | None = None) -> ReportPhoto:
@@ -830,12 +798,12 @@ def attach_photo(report: Report, photo: SanitisedImage, saved_files: list[Any] |
     return record
 
 
-def _atomic_with_files(func: Any) -> Any:
-    """Run ``func(saved_files)`` in a transaction; delete the files it stored if it fails."""
+def _with_files(write: Callable[[list[Any]], T]) -> T:
+    """Run ``write(saved_files)``; delete the files it stored if it fails (its transaction
+    rolls back, and Django has no on-rollback hook)."""
     saved: list[tuple[Any, str]] = []
     try:
-        with transaction.atomic():
-            return func(saved)
+        return write(saved)
     except BaseException:
         for storage, name in saved:
             storage.delete(name)
@@ -849,7 +817,7 @@ def submit_report(
     jurisdiction_id: str = "",
     photo: SanitisedImage | None = None,
     source: str = ReportSource.WEB,
-    api_key: Open311ApiKey | None = None,
+    api_key: ApiToken | None = None,
     actor: Any = None,
     ip_address: str | None = None,
     requested_at: datetime | None = None,
@@ -864,16 +832,28 @@ def submit_report(
     without coordinates), a history event and an audit record.
     """
     clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id, zone=zone)
-    new = _new_report(
-        clean, source=source, api_key=api_key, requested_at=requested_at, actor=actor, ip_address=ip_address
-    )
-    return _atomic_with_files(lambda saved: _store(new, photo=photo, saved_files=saved))
+
+    def write(saved: list[Any]) -> Report:
+        with _submitted(clean, source=source, actor=actor, ip_address=ip_address) as act:
+            report = _store(
+                clean,
+                source=source,
+                api_key=api_key,
+                requested_at=requested_at,
+                actor=actor,
+                photo=photo,
+                saved_files=saved,
+            )
+            act.obj = report
+        return report
+
+    return _with_files(write)
 
 
 def submit_open311(
     data: Mapping[str, Any],
     *,
-    api_key: Open311ApiKey,
+    api_key: ApiToken,
     jurisdiction_id: str = "",
     organisation: Organisation | None = None,
     ip_address: str | None = None,
@@ -883,13 +863,16 @@ def submit_open311(
 
     The submission is validated fully in both cases, so a client learns of its mistakes
     immediately; a queued request is turned into a report by ``process_queue`` (the
-    ``territoire reports process-queue`` command or the periodic task).
+    ``territoire reports process-queue`` command or the periodic task). A key limited to
+    an organisation (or one of its communes) takes reports there only.
     """
     if api_key.organisation_id is not None:
         if organisation is not None and organisation.pk != api_key.organisation_id:
             raise ReportError(FieldError("api_key", _("Clé d'API non valable pour cette collectivité."), 403))
-        organisation = territory().organisations.get(api_key.organisation_id) or api_key.organisation
+        organisation = api_key.organisation
     clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id)
+    if api_key.commune_id is not None and clean.commune.pk != api_key.commune_id:
+        raise ReportError(FieldError("api_key", _("Clé d'API non valable pour cette collectivité."), 403))
     if clean.category.type == ServiceType.BATCH:
         if photo is not None:
             raise ReportError(
@@ -897,23 +880,34 @@ def submit_open311(
                     "media", _("Ce service traite les demandes en différé : joignez la photo par media_url.")
                 )
             )
-        with transaction.atomic():
+        with action(
+            "reports.queued",
+            actor_label=f"open311:{api_key.key_prefix}",
+            organisation_id=clean.organisation.pk,
+            ip_address=ip_address,
+            versions=(),
+        ) as act:
             queued = QueuedRequest.objects.create(
                 organisation=clean.organisation,
                 payload={**clean.to_payload(), "api_key": api_key.pk, "ip_address": ip_address},
             )
-            audit.record(
-                "reports.queued",
-                actor_label=f"open311:{api_key.key_prefix}",
-                obj=queued,
-                organisation_id=clean.organisation.pk,
-                ip_address=ip_address,
-            )
+            act.obj = queued
         return queued
-    new = _new_report(
-        clean, source=ReportSource.OPEN311, api_key=api_key, requested_at=None, ip_address=ip_address
-    )
-    return _atomic_with_files(lambda saved: _store(new, photo=photo, saved_files=saved))
+
+    def write(saved: list[Any]) -> Report:
+        with _submitted(clean, source=ReportSource.OPEN311, ip_address=ip_address) as act:
+            report = _store(
+                clean,
+                source=ReportSource.OPEN311,
+                api_key=api_key,
+                requested_at=None,
+                photo=photo,
+                saved_files=saved,
+            )
+            act.obj = report
+        return report
+
+    return _with_files(write)
 
 
 def process_queue(limit: int = 500) -> tuple[int, int]:
@@ -923,18 +917,23 @@ def process_queue(limit: int = 500) -> tuple[int, int]:
         QueuedRequest.objects.filter(state=QueueState.PENDING).order_by("created_at", "id")[:limit]
     )
     for queued in pending:
-        with transaction.atomic():
+        # Audited as the report's submission; a request that fails or that another
+        # worker took meanwhile writes no audit record and changes no page.
+        with action(
+            "reports.submitted", actor_label=f"public:{ReportSource.OPEN311}", versions=(VERSION_KEY,)
+        ) as act:
             locked = (
                 QueuedRequest.objects.select_for_update()
                 .filter(pk=queued.pk, state=QueueState.PENDING)
                 .first()
             )
-            if locked is None:
-                continue
-            payload = locked.payload
+            payload: Any = locked.payload if locked is not None else {}
             commune = Commune.objects.filter(pk=payload.get("commune")).select_related("organisation").first()
             category = ServiceCategory.objects.filter(pk=payload.get("category"), active=True).first()
-            if commune is None or commune.organisation is None or category is None:
+            if locked is None or commune is None or commune.organisation is None or category is None:
+                act.audited, act.versions = False, ()
+                if locked is None:
+                    continue
                 locked.state = QueueState.FAILED
                 locked.error = _("La catégorie ou la commune n'existe plus.")
                 failed += 1
@@ -953,15 +952,16 @@ def process_queue(limit: int = 500) -> tuple[int, int]:
                     media_url=payload.get("media_url", ""),
                     **{name: payload.get(name, "") for name in PERSONAL_FIELDS},
                 )
-                api_key = Open311ApiKey.objects.filter(pk=payload.get("api_key")).first()
-                new = _new_report(
+                report = _store(
                     clean,
                     source=ReportSource.OPEN311,
-                    api_key=api_key,
+                    api_key=ApiToken.objects.filter(pk=payload.get("api_key")).first(),
                     requested_at=locked.created_at,
-                    ip_address=payload.get("ip_address"),
                 )
-                report = _store(new, photo=None)
+                act.obj = report
+                act.organisation_id = clean.organisation.pk
+                act.changes = {"category": category.service_code, "commune": commune.insee_code}
+                act.ip_address = payload.get("ip_address")
                 locked.report = report
                 locked.state = QueueState.DONE
                 created += 1
@@ -1567,92 +1567,85 @@ def plan_round(
 
 
 # --------------------------------------------------------------------------- Open311 keys
+#
+# An Open311 application's key is an API token (``api.ApiToken``) that may write to the
+# reports module: ``api_key`` on an Open311 POST is the token's secret.
 
 
 def create_api_key(
     name: str, *, organisation: Organisation | None = None, actor: Any = None
-) -> tuple[Open311ApiKey, str]:
-    """A new Open311 application key: returns the record and the raw key (shown once, stored hashed)."""
+) -> tuple[ApiToken, str]:
+    """A new Open311 application key: an API token limited to the reports module, for the
+    whole installation or one organisation. Returns the record and the raw key (shown once)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise ReportError(FieldError("name", _("Nom d'application obligatoire (100 caractères au plus).")))
-    raw = Open311ApiKey.generate()
-    with transaction.atomic():
-        key = Open311ApiKey.objects.create(
-            name=name, organisation=organisation, key_hash=hash_api_key(raw), key_prefix=raw[:13]
-        )
-        audit.record(
-            "reports.api_key_created",
-            actor=actor,
-            obj=key,
-            organisation_id=organisation.pk if organisation else None,
-            changes={"name": name, "prefix": key.key_prefix},
-        )
+    with action(
+        "reports.api_key_created",
+        actor=actor,
+        organisation_id=organisation.pk if organisation else None,
+        versions=(),
+    ) as act:
+        key, raw = ApiToken.issue(name=name, organisation=organisation, can_write=True, modules=[MODULE])
+        act.obj = key
+        act.changes = {"name": name, "prefix": key.key_prefix}
     return key, raw
 
 
-def revoke_api_key(prefix: str, *, actor: Any = None) -> Open311ApiKey:
-    """Revoke the key whose prefix (or full value) is given."""
+def open311_keys() -> QuerySet[ApiToken]:
+    """The tokens an Open311 application may use: written to the reports module, not revoked.
+
+    Whether a token's modules include ``reports`` is checked on the instance
+    (``ApiToken.allows_module``): a JSON list is not queried the same way on every database.
+    """
+    return ApiToken.objects.filter(can_write=True, revoked_at__isnull=True).select_related("organisation")
+
+
+def revoke_api_key(prefix: str, *, actor: Any = None) -> ApiToken:
+    """Revoke the Open311 key whose prefix (or full value) is given."""
     prefix = prefix.strip()
-    matches = (
-        list(Open311ApiKey.objects.filter(key_prefix__startswith=prefix[:13])[:2]) if len(prefix) >= 8 else []
-    )
+    candidates = ApiToken.objects.filter(can_write=True)
+    matches = [
+        token
+        for token in (candidates.filter(key_prefix__startswith=prefix[:12])[:3] if len(prefix) >= 8 else [])
+        if token.allows_module(MODULE) and prefix.startswith(token.key_prefix[: len(prefix)])
+    ]
     key = matches[0] if len(matches) == 1 else None
     if key is None:
         raise ReportError(
             FieldError("prefix", _("Aucune clé ne commence par « %(p)s ».") % {"p": prefix}, 404)
         )
     if key.revoked_at is None:
-        with transaction.atomic():
+        with action(
+            "reports.api_key_revoked",
+            actor=actor,
+            obj=key,
+            organisation_id=key.organisation_id,
+            changes={"prefix": key.key_prefix},
+            versions=(),
+        ):
             key.revoked_at = timezone.now()
-            key.save(update_fields=["revoked_at"])
-            audit.record(
-                "reports.api_key_revoked",
-                actor=actor,
-                obj=key,
-                organisation_id=key.organisation_id,
-                changes={"prefix": key.key_prefix},
-            )
+            key.save(update_fields=["revoked_at", "updated_at"])
     return key
 
 
-def authenticate_api_key(raw: str) -> Open311ApiKey | None:
-    """The active key matching ``raw``, or None. ``last_used_at`` is refreshed at most once a minute.
+def authenticate_api_key(raw: str) -> ApiToken | None:
+    """The valid Open311 key matching ``raw``, or None (one indexed query, by hash).
 
-    The active keys are part of the territory snapshot (``locate``), whose check is the
-    one query a POST makes before its write: no query of its own. A key revoked or created
-    in any process changes the snapshot's fingerprint, so it is seen by the next request.
-    The key comes back with its identity only (id, name, organisation, hash, prefix); its
-    other fields load on first access.
+    ``last_used_at`` is refreshed at most once a minute.
     """
     if not raw or len(raw) > 200:
         return None
-    # A dictionary lookup by hash: its timing could tell at most a prefix of the SHA-256
-    # of a guess, which says nothing of a key of 256 random bits.
-    identity = territory().api_keys.get(hash_api_key(raw))
-    if identity is None:
+    key = open311_keys().filter(key_hash=hash_token(raw)).first()
+    if key is None or not key.is_valid or not key.allows_module(MODULE):
         return None
-    key = Open311ApiKey.from_db(connection.alias, list(API_KEY_FIELDS), identity)
-    _refresh_last_used(key)
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(seconds=LAST_USED_EVERY):
+        ApiToken.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
 
 
-# When this process last wrote each key's last_used_at (time.monotonic()), by key hash.
-_last_used_written: dict[str, float] = {}
 LAST_USED_EVERY = 60.0
-
-
-def _refresh_last_used(key: Open311ApiKey) -> None:
-    """Write ``last_used_at`` at most once a minute per key and process (and per minute in
-    the database: the other processes' writes count)."""
-    clock = monotonic()
-    if clock - _last_used_written.get(key.key_hash, -LAST_USED_EVERY) < LAST_USED_EVERY:
-        return
-    _last_used_written[key.key_hash] = clock
-    now = timezone.now()
-    Open311ApiKey.objects.filter(pk=key.pk).filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(seconds=LAST_USED_EVERY))
-    ).update(last_used_at=now)
 
 
 def parse_date_param(raw: str, name: str) -> datetime:
