@@ -165,7 +165,7 @@ def test_paging(client: Client, reports: dict[str, Report], fmt: str) -> None:
 
 
 def test_at_most_1000_by_default(client: Client, reports: dict[str, Report], monkeypatch: Any) -> None:
-    monkeypatch.setattr(open311, "MAX_RESULTS", 2)
+    monkeypatch.setattr(open311.views, "MAX_RESULTS", 2)
     _response, doc = get(client, "requests", "json")
     assert len(doc) == 2
     _response, doc = get(client, "requests", "json", page_size="50")
