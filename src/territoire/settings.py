@@ -345,4 +345,14 @@ TERRITOIRE: dict[str, Any] = {
     # Staff sessions end after this much inactivity, and this long after sign-in.
     "STAFF_IDLE_TIMEOUT_MINUTES": int(os.environ.get("TERRITOIRE_STAFF_IDLE_TIMEOUT_MINUTES", "30")),
     "STAFF_ABSOLUTE_TIMEOUT_HOURS": int(os.environ.get("TERRITOIRE_STAFF_ABSOLUTE_TIMEOUT_HOURS", "10")),
+    # Reports: how often queued Open311 requests (a "batch" service) become reports.
+    "REPORTS_QUEUE_EVERY_MINUTES": int(os.environ.get("TERRITOIRE_REPORTS_QUEUE_EVERY_MINUTES", "5")),
+    # Open311 discovery document: the contact (default: DEFAULT_FROM_EMAIL), how to get a
+    # key, and the endpoint's type ("production", "test").
+    "OPEN311_CONTACT": os.environ.get("TERRITOIRE_OPEN311_CONTACT", ""),
+    "OPEN311_KEY_SERVICE": os.environ.get(
+        "TERRITOIRE_OPEN311_KEY_SERVICE",
+        "Clé d'application : demandez-la au service numérique de la collectivité.",
+    ),
+    "OPEN311_ENDPOINT_TYPE": os.environ.get("TERRITOIRE_OPEN311_ENDPOINT_TYPE", "production"),
 }

@@ -19,6 +19,6 @@ def process_report_queue(limit: int = 500) -> dict[str, int]:
 
 periodic(
     "reports.process_queue",
-    every_minutes=lambda: int(settings.TERRITOIRE.get("REPORTS_QUEUE_EVERY_MINUTES", 5)),
+    every_minutes=lambda: int(settings.TERRITOIRE["REPORTS_QUEUE_EVERY_MINUTES"]),
     task=process_report_queue,
 )

@@ -77,21 +77,14 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     changeset = format_datetime(_changeset())
     payload = {
         "changeset": changeset,
-        "contact": str(
-            settings.TERRITOIRE.get("OPEN311_CONTACT", "") or f"{getattr(settings, 'DEFAULT_FROM_EMAIL', '')}"
-        ),
-        "key_service": str(
-            settings.TERRITOIRE.get(
-                "OPEN311_KEY_SERVICE",
-                "Clé d'application : demandez-la au service numérique de la collectivité.",
-            )
-        ),
+        "contact": settings.TERRITOIRE["OPEN311_CONTACT"] or settings.DEFAULT_FROM_EMAIL,
+        "key_service": settings.TERRITOIRE["OPEN311_KEY_SERVICE"],
         "endpoints": [
             {
                 "specification": SPECIFICATION_URL,
                 "url": absolute_url(request, "/open311/v2"),
                 "changeset": changeset,
-                "type": str(settings.TERRITOIRE.get("OPEN311_ENDPOINT_TYPE", "production")),
+                "type": settings.TERRITOIRE["OPEN311_ENDPOINT_TYPE"],
                 "formats": ["text/xml", "application/json"],
             }
         ],
