@@ -136,7 +136,7 @@ class ServiceCategory(TimeStampedModel):
         verbose_name = _("catégorie de signalement")
         verbose_name_plural = _("catégories de signalement")
         ordering = ["organisation", "position", "name"]
-        # The territory snapshot (locate.py) asks for the latest change on every request.
+        # The Open311 discovery document names the latest change (its "changeset").
         indexes = [models.Index(fields=["updated_at"], name="reports_category_updated")]
         constraints = [
             models.UniqueConstraint(

@@ -262,7 +262,7 @@ def test_listing_query_count_is_bounded(
 ) -> None:
     for _ in range(10):
         make_report()
-    # Territory snapshot check, categories of the codes, a page of ids, its rows, their photos.
+    # The jurisdiction, categories of the codes, a page of ids, its rows, their photos.
     with django_assert_max_num_queries(5):
         response = client.get(f"{BASE}requests.json", {"status": "open", "service_code": "voirie"})
     assert response.status_code == 200
