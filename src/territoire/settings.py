@@ -147,8 +147,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bo
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # Parameters bound by the server, and a query run five times on a connection is
-    # prepared: PostgreSQL plans it once instead of on every run. The intake's territory
-    # check (a query of seventeen subqueries) took longer to plan than to run. A
+    # prepared: PostgreSQL plans it once instead of on every run. A
     # transaction-mode pooler without prepared statements support (PgBouncer before
     # 1.21) needs DATABASE_PREPARED_STATEMENTS=0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)

@@ -38,6 +38,7 @@ def keys_to_tokens(apps: Any, schema_editor: Any) -> None:
         tokens[key.pk] = token.pk
         report_model.objects.using(db).filter(api_key_id=key.pk).update(api_token_id=token.pk)
     _renumber_queue(queued_model, db, tokens)
+    _check_now(schema_editor)
 
 
 def tokens_to_keys(apps: Any, schema_editor: Any) -> None:
@@ -63,6 +64,14 @@ def tokens_to_keys(apps: Any, schema_editor: Any) -> None:
         report_model.objects.using(db).filter(api_token_id=token.pk).update(api_key_id=key.pk)
     _renumber_queue(queued_model, db, keys)
     token_model.objects.using(db).filter(pk__in=list(keys)).delete()
+    _check_now(schema_editor)
+
+
+def _check_now(schema_editor: Any) -> None:
+    """PostgreSQL checks foreign keys at commit; the schema changes that follow in this
+    transaction cannot alter a table with checks pending: run them now."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _renumber_queue(queued_model: Any, db: str, mapping: dict[int, int]) -> None:
