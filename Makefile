@@ -74,7 +74,6 @@ audit: install-test
 
 bench: install-test
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	@command -v valgrind >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null)
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/restore.py
 	$(BIN)/python bench/rounds.py

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from territoire.accounts.testing import StaffClient
 from territoire.api.models import ApiToken
+from territoire.reports import locate
 from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation
 
@@ -45,6 +46,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()
+    # The zones' index is kept per process and data version; a test's rollback brings an
+    # earlier version back, with other zones.
+    locate.clear_cache()
 
 
 @pytest.fixture(autouse=True)

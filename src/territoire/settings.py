@@ -147,35 +147,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _env_bo
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # Parameters bound by the server, and a query run five times on a connection is
-    # prepared: PostgreSQL plans it once instead of on every run. The intake's territory
-    # check (a query of seventeen subqueries) took longer to plan than to run. A
+    # prepared: PostgreSQL plans it once instead of on every run. A
     # transaction-mode pooler without prepared statements support (PgBouncer before
     # 1.21) needs DATABASE_PREPARED_STATEMENTS=0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Django's backend, with writers queued on a file lock instead of SQLite's busy
-    # sleeps (territoire/core/sqlite/base.py).
-    DATABASES["default"]["ENGINE"] = "territoire.core.sqlite"
+    # Django's own backend with its own options. WAL lets readers and one writer work
+    # together; IMMEDIATE takes the write lock at BEGIN, which avoids the "database is
+    # locked" deadlock of two transactions upgrading a read lock; a writer waits up to
+    # ``timeout`` seconds for another one. temp_store=MEMORY keeps statement journals
+    # off the disk; a 32 MB page cache per connection keeps the hot index pages.
     DATABASES["default"]["OPTIONS"] = {
-        # WAL lets readers and one writer work together; IMMEDIATE avoids the
-        # "database is locked" upgrade deadlock between two writers. temp_store=MEMORY
-        # keeps statement journals in memory: an insert into a table with many indexes
-        # (a report) otherwise spills one to a temporary file, created and deleted on
-        # every write, inside the write lock. A 32 MB page cache per connection keeps
-        # the hot index pages of a large table. The writers checkpoint after their
-        # commits, outside their queue (core/sqlite/base.py); SQLite's own checkpoint,
-        # inside the commit that fills the WAL, is the backstop at 20,000 pages (80 MB).
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=20000;"
-            " PRAGMA foreign_keys=ON;"
+            " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-32000; PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
-        # Seconds a writer waits for another one (the file lock, then SQLite's busy timeout).
-        "timeout": 5,
+        "timeout": int(os.environ.get("DATABASE_TIMEOUT", "5")),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
-    # Said explicitly: pytest-django knows an in-memory default only for Django's own ENGINE.
+    # Said explicitly, so that TERRITOIRE_TEST_SQLITE can put the test database in a file.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TERRITOIRE_TEST_SQLITE") or ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -353,4 +344,14 @@ TERRITOIRE: dict[str, Any] = {
     # Staff sessions end after this much inactivity, and this long after sign-in.
     "STAFF_IDLE_TIMEOUT_MINUTES": int(os.environ.get("TERRITOIRE_STAFF_IDLE_TIMEOUT_MINUTES", "30")),
     "STAFF_ABSOLUTE_TIMEOUT_HOURS": int(os.environ.get("TERRITOIRE_STAFF_ABSOLUTE_TIMEOUT_HOURS", "10")),
+    # Reports: how often queued Open311 requests (a "batch" service) become reports.
+    "REPORTS_QUEUE_EVERY_MINUTES": int(os.environ.get("TERRITOIRE_REPORTS_QUEUE_EVERY_MINUTES", "5")),
+    # Open311 discovery document: the contact (default: DEFAULT_FROM_EMAIL), how to get a
+    # key, and the endpoint's type ("production", "test").
+    "OPEN311_CONTACT": os.environ.get("TERRITOIRE_OPEN311_CONTACT", ""),
+    "OPEN311_KEY_SERVICE": os.environ.get(
+        "TERRITOIRE_OPEN311_KEY_SERVICE",
+        "Clé d'application : demandez-la au service numérique de la collectivité.",
+    ),
+    "OPEN311_ENDPOINT_TYPE": os.environ.get("TERRITOIRE_OPEN311_ENDPOINT_TYPE", "production"),
 }

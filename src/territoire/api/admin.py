@@ -15,6 +15,7 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
         "organisation",
         "commune",
         "can_write",
+        "modules",
         "expires_at",
         "revoked_at",
         "last_used_at",
@@ -31,7 +32,8 @@ class ApiTokenAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
         "key_prefix",
         "last_used_at",
     ]
-    # Tokens are issued by `territoire api create-token`, which shows the secret once;
-    # here they are revoked or edited.
+    # Tokens are issued by `territoire api create-token` (and Open311 keys by
+    # `territoire reports create-api-key`), which show the secret once; here they are
+    # revoked or edited.
     allow_change = True
     allow_delete = True

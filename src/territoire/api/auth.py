@@ -30,7 +30,9 @@ class TokenAuth(HttpBearer):
             .filter(key_hash=hash_token(token))
             .first()
         )
-        if found is None or not found.is_valid:
+        # A token without organisation is an Open311 key of the whole installation: it
+        # reaches no endpoint of the JSON API, which is scoped by organisation.
+        if found is None or not found.is_valid or found.organisation_id is None:
             return None
         if not found.allows_module(self.module):
             raise ModuleNotAllowedError(self.module or "", found.modules)

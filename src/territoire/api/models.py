@@ -15,6 +15,8 @@ from territoire.core.models import TimeStampedModel
 from territoire.territory.models import Commune, Organisation
 
 TOKEN_PREFIX = "trt_"  # noqa: S105  (a public prefix, not a secret)
+# The module of the Open311 server: its application keys are tokens limited to it.
+OPEN311_MODULE = "reports"
 
 
 def hash_token(raw: str) -> str:
@@ -24,8 +26,15 @@ def hash_token(raw: str) -> str:
 
 class ApiToken(TimeStampedModel):
     name = models.CharField(_("nom de l'intégration"), max_length=100)
+    # Empty only for an Open311 application's key valid on the whole installation (a
+    # token limited to the reports module): the JSON API refuses such a token.
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="api_tokens"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
     )
     commune = models.ForeignKey(
         Commune,
@@ -44,7 +53,8 @@ class ApiToken(TimeStampedModel):
         help_text=_("Vide : tous les modules. Sinon, la liste des modules autorisés (ex. « indicators »)."),
     )
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField(_("début de la clé"), max_length=12, editable=False)
+    # 12 characters; 13 for the Open311 keys issued before they were API tokens.
+    key_prefix = models.CharField(_("début de la clé"), max_length=16, editable=False)
     expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
@@ -72,6 +82,14 @@ class ApiToken(TimeStampedModel):
         if unknown:
             raise ValidationError(
                 {"modules": _("Modules inconnus : %(unknown)s.") % {"unknown": ", ".join(unknown)}}
+            )
+        if self.organisation_id is None and self.modules != [OPEN311_MODULE]:
+            raise ValidationError(
+                {
+                    "organisation": _(
+                        "Seule une clé Open311 (module « reports » seul) vaut pour toute l'installation."
+                    )
+                }
             )
 
     def allows_module(self, module: str | None) -> bool:

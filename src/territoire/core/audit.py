@@ -8,7 +8,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from typing_extensions import Unpack
 
-from territoire.core import rows
 from territoire.core.models import AuditEvent
 
 
@@ -17,38 +16,26 @@ class Fields(TypedDict, total=False):
 
     actor: AbstractBaseUser | AnonymousUser | None
     actor_label: str
-    # The object written; a new row not inserted yet is fine with prepare(): set its id later.
+    # The object written (its id is recorded).
     obj: models.Model | None
     organisation_id: int | None
     changes: dict[str, Any] | None
     ip_address: str | None
 
 
-def prepare(action: str, **fields: Unpack[Fields]) -> rows.Prepared[AuditEvent]:
-    """An audit record ready to insert (``.execute()``), e.g. before a write transaction.
-
-    For an ``obj`` not inserted yet: ``.set("object_id", str(obj.pk))`` once it is.
-    """
+def record(action: str, **fields: Unpack[Fields]) -> AuditEvent:
+    """Write one audit record now (in the caller's transaction, if any)."""
     actor = fields.get("actor")
     obj = fields.get("obj")
     user: Any = actor if isinstance(actor, AbstractBaseUser) else None
     label = fields.get("actor_label") or (user.get_username() if user is not None else "system")
-    # Append-only, written with every change: core.rows skips save()'s compilation.
-    return rows.prepare(
-        rows.new(
-            AuditEvent,
-            actor=user,
-            actor_label=label,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-            organisation_id=fields.get("organisation_id"),
-            changes=fields.get("changes") or {},
-            ip_address=fields.get("ip_address"),
-        )
+    return AuditEvent.objects.create(
+        actor=user,
+        actor_label=label,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        organisation_id=fields.get("organisation_id"),
+        changes=fields.get("changes") or {},
+        ip_address=fields.get("ip_address"),
     )
-
-
-def record(action: str, **fields: Unpack[Fields]) -> AuditEvent:
-    """Write one audit record now (in the caller's transaction, if any)."""
-    return prepare(action, **fields).execute()

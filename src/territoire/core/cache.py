@@ -13,11 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection, connections, transaction
-from django.db.backends.utils import CursorWrapper
+from django.db import connection
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
+
+from territoire.core.models import DataVersion
 
 _KEY = "published"
 # Versions a page depends on. The spine's data ("published": the modules whose manifest
@@ -49,25 +50,17 @@ def data_version(*keys: str) -> int:
     return int(row[0]) if row else 0
 
 
-def bump_data_version(key: str = _KEY, cursor: CursorWrapper | None = None) -> None:
+def bump_data_version(key: str = _KEY) -> None:
     """Mark the data under ``key`` as changed (default: the spine's published data).
 
-    Call it in the transaction that writes the data (or after the write, in autocommit):
-    the new version then becomes visible to other connections at the same instant as the
-    data. A reader takes the version before it reads anything else, so it can cache fresh
-    data under an old version (a key nobody asks for again) but never old data under the
-    new one: one bump is enough.
+    Call it in the transaction that writes the data (``core.actions.action`` does), or
+    after the write in autocommit: the new version then becomes visible to other
+    connections at the same instant as the data. A reader takes the version before it
+    reads anything else, so it can cache fresh data under an old version (a key nobody
+    asks for again) but never old data under the new one: one bump is enough.
     """
-    # Raw SQL: this runs on every write of a busy module (each Open311 POST), which may
-    # hand in the cursor of its other statements.
-    if cursor is None:
-        with connection.cursor() as own:
-            return bump_data_version(key, own)
-    cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])
-    if cursor.rowcount:
+    if DataVersion.objects.filter(key=key).update(version=F("version") + 1):
         return
-    from territoire.core.models import DataVersion
-
     _row, created = DataVersion.objects.get_or_create(key=key, defaults={"version": 1})
     if not created:  # another connection created it meanwhile
         DataVersion.objects.filter(key=key).update(version=F("version") + 1)
@@ -138,92 +131,3 @@ class PublicApiCacheMiddleware:
         ):
             return serve_cached(request, lambda: self.get_response(request), ("*",))
         return self.get_response(request)
-
-
-# --- Versions kept by the database itself -------------------------------------------------
-#
-# A counter bumped by triggers changes on every write to its tables, whoever writes: the
-# ORM, ``update()`` and ``bulk_create`` (which send no signal), raw SQL, another process,
-# a data migration. A cache of those tables then costs one indexed read per check.
-# A missing row starts at a random value, not at 1: after a flush (tests) or a restore, a
-# counter that restarted could otherwise meet the version of a snapshot of other data.
-
-_SQLITE_BUMP = (
-    "INSERT INTO core_dataversion (key, version) VALUES ('{key}', abs(random() % 2147483647) + 1)"
-    " ON CONFLICT (key) DO UPDATE SET version = version + 1"
-)
-_POSTGRESQL_FUNCTION = """
-CREATE OR REPLACE FUNCTION territoire_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO core_dataversion (key, version)
-    VALUES (TG_ARGV[0], floor(random() * 2147483646)::bigint + 1)
-    ON CONFLICT (key) DO UPDATE SET version = core_dataversion.version + 1;
-    RETURN NULL;
-END
-$$
-"""
-
-
-# The keys kept by triggers (each app registers its own when imported). They describe the
-# tables of this database and nothing else: a backup leaves them out, and a restore or a
-# flush, whose writes fire the triggers, is empty even though they hold a row.
-TRIGGER_VERSION_KEYS: set[str] = set()
-
-
-def version_trigger_name(key: str, table: str, event: str = "") -> str:
-    name = f"tv_{key.replace('.', '_')}_{table}" + (f"_{event}" if event else "")
-    return name[:63]
-
-
-def version_trigger_sql(vendor: str, key: str, table: str, columns: tuple[str, ...] = ()) -> list[str]:
-    """Statements that (re)create the triggers bumping ``key`` on any write to ``table``.
-
-    ``columns``: only an UPDATE of one of these counts (a key's ``last_used_at``, written
-    by every use, does not). Identifiers and key come from the code, never from a user.
-    """
-
-    def quote(name: str) -> str:
-        return f'"{name}"'
-
-    of = f" OF {', '.join(quote(c) for c in columns)}" if columns else ""
-    if vendor == "postgresql":
-        name = quote(version_trigger_name(key, table))
-        return [
-            f"CREATE OR REPLACE TRIGGER {name} AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE"
-            f" ON {quote(table)} FOR EACH STATEMENT EXECUTE FUNCTION territoire_bump_version('{key}')"
-        ]
-    if vendor == "sqlite":
-        statements = []
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            name = quote(version_trigger_name(key, table, event.lower()))
-            statements += [
-                f"DROP TRIGGER IF EXISTS {name}",
-                f"CREATE TRIGGER {name} AFTER {event}{of if event == 'UPDATE' else ''} ON {quote(table)}"
-                f" BEGIN {_SQLITE_BUMP.format(key=key)}; END",
-            ]
-        return statements
-    raise NotImplementedError(f"no version triggers for the {vendor} backend")
-
-
-def install_version_triggers(key: str, tables: dict[str, tuple[str, ...]], using: str = "default") -> None:
-    """(Re)create ``key``'s triggers on ``tables`` (table → columns of an UPDATE that counts).
-
-    Run after every ``migrate`` (a ``post_migrate`` receiver): SQLite drops a table's
-    triggers when a migration rebuilds the table, and this puts them back. An existing
-    version is bumped too: the tables may have changed while their triggers were missing.
-    A missing one stays missing (a flushed database stays empty) until the first write.
-    """
-    db = connections[using]
-    with transaction.atomic(using=using), db.cursor() as cursor:
-        # A migration to an earlier state (``migrate reports zero``) leaves tables out.
-        existing = set(db.introspection.table_names(cursor))
-        if "core_dataversion" not in existing:
-            return
-        if db.vendor == "postgresql":
-            cursor.execute(_POSTGRESQL_FUNCTION)
-        for table, columns in tables.items():
-            if table not in existing:
-                continue
-            for statement in version_trigger_sql(db.vendor, key, table, columns):
-                cursor.execute(statement)
-        cursor.execute("UPDATE core_dataversion SET version = version + 1 WHERE key = %s", [key])

@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.reports import permissions, services
 from territoire.reports.models import (
     Crew,
-    Open311ApiKey,
     Report,
     ReportStatus,
     Round,
@@ -153,18 +152,3 @@ class RoundAdmin(ReadOnlyScopedAdmin):
     ]
     list_filter = ["crew"]
     exclude = ["geojson"]
-
-
-@admin.register(Open311ApiKey)
-class Open311ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Keys are created and revoked with ``territoire reports create-api-key`` / ``revoke-api-key``."""
-
-    list_display = ["name", "key_prefix", "organisation", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["name", "key_prefix", "organisation", "created_at", "last_used_at", "revoked_at"]
-    exclude = ["key_hash"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return permissions.access.is_superuser(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return permissions.access.is_superuser(request.user)

@@ -13,8 +13,6 @@ exports) goes through ``selectors`` which never read those columns.
 from __future__ import annotations
 
 import datetime
-import hashlib
-import secrets
 import uuid
 from typing import Any
 
@@ -24,12 +22,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoire.api.models import ApiToken
 from territoire.core.ids import uuid7
 from territoire.core.models import AppendOnlyModel, TimeStampedModel
 from territoire.territory.models import Commune, Organisation, Zone
 
 DESCRIPTION_MAX_LENGTH = 4000
-API_KEY_PREFIX = "o311_"
 
 # The counter of the reports pages' cache (core.cache): a new report or a status change
 # empties the cache of the pages that list reports, not of the spine's dashboards.
@@ -138,7 +136,7 @@ class ServiceCategory(TimeStampedModel):
         verbose_name = _("catégorie de signalement")
         verbose_name_plural = _("catégories de signalement")
         ordering = ["organisation", "position", "name"]
-        # The territory snapshot (locate.py) asks for the latest change on every request.
+        # The Open311 discovery document names the latest change (its "changeset").
         indexes = [models.Index(fields=["updated_at"], name="reports_category_updated")]
         constraints = [
             models.UniqueConstraint(
@@ -272,47 +270,6 @@ class Crew(TimeStampedModel):
         return self.name
 
 
-def hash_api_key(raw: str) -> str:
-    # 256 bits of randomness: a fast hash is enough, nothing can be guessed.
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class Open311ApiKey(models.Model):
-    """The key of an Open311 application (``api_key`` on POST). Stored hashed, shown once."""
-
-    name = models.CharField(_("application"), max_length=100)
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="open311_keys",
-        help_text=_("Vide : la clé vaut pour toute l'installation."),
-    )
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    key_prefix = models.CharField(_("début de la clé"), max_length=16, unique=True, editable=False)
-    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
-    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
-    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("clé d'application Open311")
-        verbose_name_plural = _("clés d'application Open311")
-        ordering = ["name", "created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.key_prefix}…)"
-
-    @staticmethod
-    def generate() -> str:
-        return API_KEY_PREFIX + secrets.token_urlsafe(32)
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
 class Report(TimeStampedModel):
     """A resident's report (Open311 *service request*). ``public_id`` is its ``service_request_id``."""
 
@@ -372,8 +329,9 @@ class Report(TimeStampedModel):
     source = models.CharField(
         _("origine"), max_length=10, choices=ReportSource.choices, default=ReportSource.WEB
     )
+    # The Open311 application's key (an API token limited to this module).
     api_key = models.ForeignKey(
-        Open311ApiKey,
+        ApiToken,
         verbose_name=_("application"),
         null=True,
         blank=True,

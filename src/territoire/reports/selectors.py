@@ -19,11 +19,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from territoire.api.models import ApiToken
 from territoire.core.geo import haversine_m
 from territoire.reports import permissions
 from territoire.reports.models import (
     Crew,
-    Open311ApiKey,
     QueuedRequest,
     Report,
     ReportEvent,
@@ -353,8 +353,13 @@ def round_with_stops(round_id: Any) -> tuple[Round, list[RoundStop], list[RoundS
     return planned, [s for s in stops if not s.left_over], [s for s in stops if s.left_over]
 
 
-def api_keys() -> QuerySet[Open311ApiKey]:
-    return Open311ApiKey.objects.select_related("organisation").order_by("name", "created_at")
+def api_keys() -> list[ApiToken]:
+    """The Open311 application keys, revoked ones included: the API tokens that may write
+    to this module (the modules are a JSON list, checked on each token)."""
+    tokens = (
+        ApiToken.objects.filter(can_write=True).select_related("organisation").order_by("name", "created_at")
+    )
+    return [token for token in tokens if token.allows_module("reports")]
 
 
 def queued_request(token: Any) -> QueuedRequest | None:

@@ -88,3 +88,19 @@ def test_an_unrestricted_token_still_needs_write_rights(
     response = client.post("/api/v1/measurements", data=BATCH, content_type="application/json", **bearer(raw))
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
+
+
+def test_an_open311_key_of_the_whole_installation_opens_no_json_api_endpoint(
+    rf: Any, organisation: Organisation
+) -> None:
+    """An Open311 application's key is a token limited to reports; without an organisation
+    it is valid for Open311 only, which the JSON API (scoped by organisation) refuses."""
+    from territoire.api.auth import TokenAuth
+
+    token, raw = ApiToken.issue(name="Appli", can_write=True, modules=["reports"])
+    token.full_clean()
+    for module in (None, "reports", "indicators"):
+        assert TokenAuth(module).authenticate(rf.get("/"), raw) is None
+    token.modules = []
+    with pytest.raises(ValidationError, match="organisation"):
+        token.full_clean()

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from territoire.api.models import ApiToken
 from territoire.reports import services
-from territoire.reports.models import Crew, Open311ApiKey, Report, ServiceCategory, ServiceType
+from territoire.reports.models import Crew, Report, ServiceCategory, ServiceType
 from territoire.reports.services import AttributeSpec
 from territoire.territory.models import Commune, Organisation
 from territoire.territory.services import save_zones
@@ -60,7 +61,7 @@ class Territory:
     eclairage: ServiceCategory
     encombrants: ServiceCategory
     crew: Crew
-    api_key: Open311ApiKey
+    api_key: ApiToken
     raw_key: str
 
 

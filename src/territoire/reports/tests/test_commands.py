@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from territoire.api.models import ApiToken
 from territoire.reports import services
-from territoire.reports.models import Open311ApiKey, QueuedRequest, Report, Round
+from territoire.reports.models import QueuedRequest, Report, Round
 from territoire.reports.tests.conftest import ALPHA_SUD, Territory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,8 @@ def run(*args: str) -> str:
 def test_create_list_revoke_api_key(db: Any) -> None:
     output = run("create-api-key", "Appli citoyenne")
     raw = output.strip().splitlines()[-1]
-    key = Open311ApiKey.objects.get(name="Appli citoyenne")
+    key = ApiToken.objects.get(name="Appli citoyenne")
+    assert key.modules == ["reports"]
     assert raw.startswith(key.key_prefix)
     assert key.key_hash != raw
     assert services.authenticate_api_key(raw) == key
@@ -41,7 +43,7 @@ def test_create_list_revoke_api_key(db: Any) -> None:
 
 def test_api_key_for_an_organisation(organisation: Any) -> None:
     run("create-api-key", "Appli", "--organisation", organisation.siren)
-    assert Open311ApiKey.objects.get().organisation == organisation
+    assert ApiToken.objects.get().organisation == organisation
     with pytest.raises(CommandError, match="SIREN"):
         run("create-api-key", "Appli", "--organisation", "999999999")
 
@@ -49,7 +51,7 @@ def test_api_key_for_an_organisation(organisation: Any) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("revoke-api-key", "o311_inconnu"), "Aucune clé"),
+        (("revoke-api-key", "trt_inconnu"), "Aucune clé"),
         (("revoke-api-key", "o3"), "8 characters"),
         (("create-api-key", "  "), "obligatoire"),
         (("plan-round", "--crew", "Fantôme", "--date", "2026-06-02"), "no crew"),

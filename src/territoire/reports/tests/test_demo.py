@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from territoire.api.models import ApiToken
 from territoire.core.demo import DemoContext
 from territoire.reports import demo, services
-from territoire.reports.models import Open311ApiKey, Report, ReportEvent, Round, RoundStop
+from territoire.reports.models import Report, ReportEvent, Round, RoundStop
 from territoire.territory import demo as territory_demo
 from territoire.territory.models import Commune
 
@@ -50,9 +51,7 @@ def test_demo_reports(settings: Any) -> None:
     name, raw, label = ctx.credentials[-1]
     assert name == "open311"
     assert "Application de démonstration" in label
-    assert services.authenticate_api_key(raw) == Open311ApiKey.objects.get(
-        name="Application de démonstration"
-    )
+    assert services.authenticate_api_key(raw) == ApiToken.objects.get(name="Application de démonstration")
 
 
 def test_demo_is_deterministic() -> None:

@@ -165,7 +165,7 @@ def test_paging(client: Client, reports: dict[str, Report], fmt: str) -> None:
 
 
 def test_at_most_1000_by_default(client: Client, reports: dict[str, Report], monkeypatch: Any) -> None:
-    monkeypatch.setattr(open311, "MAX_RESULTS", 2)
+    monkeypatch.setattr(open311.views, "MAX_RESULTS", 2)
     _response, doc = get(client, "requests", "json")
     assert len(doc) == 2
     _response, doc = get(client, "requests", "json", page_size="50")
@@ -262,7 +262,7 @@ def test_listing_query_count_is_bounded(
 ) -> None:
     for _ in range(10):
         make_report()
-    # Territory snapshot check, categories of the codes, a page of ids, its rows, their photos.
+    # The jurisdiction, categories of the codes, a page of ids, its rows, their photos.
     with django_assert_max_num_queries(5):
         response = client.get(f"{BASE}requests.json", {"status": "open", "service_code": "voirie"})
     assert response.status_code == 200

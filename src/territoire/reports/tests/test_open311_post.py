@@ -15,6 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from territoire.api.models import ApiToken
+from territoire.core import actions
 from territoire.reports import services
 from territoire.reports.models import QueuedRequest, Report, ReportPhoto, ReportSource
 from territoire.reports.tests.conftest import ALPHA_SUD, BETA, OUTSIDE, Territory, jpeg_bytes
@@ -153,11 +155,18 @@ def test_unknown_token_is_404(client: Client, territory: Territory, fmt: str) ->
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("api_key", ["", "o311_faux", "revoked"])
+@pytest.mark.parametrize("api_key", ["", "o311_faux", "revoked", "read_only", "other_module"])
 def test_bad_api_key_is_403(client: Client, territory: Territory, fmt: str, api_key: str) -> None:
+    """Only a valid API token that may write to the reports module is an Open311 key."""
     if api_key == "revoked":
         _key, api_key = services.create_api_key("Ancienne")
         services.revoke_api_key(api_key[:13])
+    elif api_key == "read_only":
+        _token, api_key = ApiToken.issue(name="Lecture", organisation=territory.organisation)
+    elif api_key == "other_module":
+        _token, api_key = ApiToken.issue(
+            name="Indicateurs", organisation=territory.organisation, can_write=True, modules=["indicators"]
+        )
     response, doc = post(client, fmt, form(territory, api_key=api_key or None))
     assert response.status_code == 403
     assert doc == [{"code": 403 if fmt == "json" else "403", "description": "api_key missing or invalid"}]
@@ -187,6 +196,18 @@ def test_a_key_of_another_organisation_finds_no_jurisdiction_here(
     assert str(doc[0]["code"]) == "404"
     assert doc[0]["description"] == unknown_doc[0]["description"].replace("99999", jurisdiction)
     nothing_stored()
+
+
+def test_a_key_limited_to_a_commune_takes_its_reports_only(client: Client, territory: Territory) -> None:
+    _token, raw = ApiToken.issue(
+        name="Bêta", organisation=territory.organisation, commune=territory.beta, can_write=True
+    )
+    response, doc = post(client, "json", form(territory, api_key=raw))  # a point in Alpha
+    assert response.status_code == 403
+    assert doc[0]["description"].startswith("api_key:")
+    nothing_stored()
+    response, _doc = post(client, "json", form(territory, api_key=raw, lat=str(BETA[0]), long=str(BETA[1])))
+    assert response.status_code == 200
 
 
 BAD_INPUT = [
@@ -299,7 +320,7 @@ def test_photo_is_deleted_when_the_transaction_fails(
         raise RuntimeError("database down")
 
     # The last write of the transaction, after the photo and every row are stored.
-    monkeypatch.setattr(services, "bump_data_version", fail)
+    monkeypatch.setattr(actions, "bump_data_version", fail)
     upload = SimpleUploadedFile("p.jpg", jpeg_bytes(), content_type="image/jpeg")
     with pytest.raises(RuntimeError):
         client.post(f"{BASE}requests.json", {**form(territory), "media": upload})
@@ -376,34 +397,31 @@ def test_photo_metadata_is_stripped(
     assert not Image.open(io.BytesIO(stored)).getexif()
 
 
-def test_a_post_reads_the_database_once_before_its_write(
+def test_a_post_reads_then_writes_in_one_transaction(
     client: Client, territory: Territory, django_assert_num_queries: Any
 ) -> None:
     post(client, "json", form(territory))  # the key's last_used_at is written once a minute
-    with django_assert_num_queries(7) as captured:
+    with django_assert_num_queries(12) as captured:
         response, _doc = post(client, "json", form(territory))
     assert response.status_code == 200
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
-    # The snapshot's check (which covers the application keys), then the write: the
-    # report, its history event, its audit record, the cache version (in the test's
-    # transaction, atomic() is a savepoint).
-    assert statements == ["SELECT", "SAVEPOINT", "INSERT", "INSERT", "INSERT", "UPDATE", "RELEASE"]
+    # Reads: the key, the zones' cache version, the zone and commune of the point, the
+    # category and its attributes. Then the transaction (in a test, a savepoint): the
+    # initial status, the report, its history event, its audit record, the cache version.
+    assert statements == ["SELECT"] * 5 + ["SAVEPOINT", "SELECT"] + ["INSERT"] * 3 + ["UPDATE", "RELEASE"]
 
 
 def test_a_key_revoked_or_created_elsewhere_counts_at_the_next_request(
     client: Client, territory: Territory
 ) -> None:
-    from territoire.reports.models import Open311ApiKey, hash_api_key
+    from territoire.api.models import ApiToken
 
     assert post(client, "json", form(territory))[0].status_code == 200
     # As another process would: no signal reaches this one, only the database changes.
-    Open311ApiKey.objects.filter(pk=territory.api_key.pk).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(pk=territory.api_key.pk).update(revoked_at=timezone.now())
     response, doc = post(client, "json", form(territory))
     assert response.status_code == 403
     assert "api_key" in doc[0]["description"]
-    raw = Open311ApiKey.generate()
-    Open311ApiKey.objects.bulk_create(
-        [Open311ApiKey(name="Autre appli", key_hash=hash_api_key(raw), key_prefix=raw[:13])]
-    )
+    _token, raw = ApiToken.issue(name="Autre appli", can_write=True, modules=["reports"])
     assert post(client, "json", form(territory, api_key=raw))[0].status_code == 200
     assert Report.objects.count() == 2

@@ -13,10 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
+from territoire.api.models import ApiToken
 from territoire.core.models import AuditEvent
 from territoire.core.uploads import sanitise_image
 from territoire.reports import selectors, services
-from territoire.reports.models import EventKind, Open311ApiKey, Report, ReportEvent, ReportStatus, RoundStop
+from territoire.reports.models import EventKind, Report, ReportEvent, ReportStatus, RoundStop
 from territoire.reports.tests.conftest import ALPHA_NORD, BETA, Territory, jpeg_bytes
 from territoire.territory.models import Role
 
@@ -416,17 +417,19 @@ def test_plan_round_rights(territory: Territory, make_staff: Any, other_organisa
 
 def test_api_keys(territory: Territory) -> None:
     key, raw = services.create_api_key("Appli citoyenne")
-    assert raw.startswith("o311_")
+    assert raw.startswith("trt_")
+    assert key.modules == ["reports"]
+    assert key.can_write
     assert len(raw) >= 40
     assert key.key_hash != raw
     assert raw not in key.key_hash
     assert services.authenticate_api_key(raw) == key
     assert services.authenticate_api_key(raw + "x") is None
     with pytest.raises(services.ReportError):
-        services.revoke_api_key("o311")
+        services.revoke_api_key("trt_")
     services.revoke_api_key(key.key_prefix)
     assert services.authenticate_api_key(raw) is None
-    assert Open311ApiKey.objects.get(pk=key.pk).revoked_at is not None
+    assert ApiToken.objects.get(pk=key.pk).revoked_at is not None
     with pytest.raises(services.ReportError):
         services.create_api_key("  ")
 

@@ -83,4 +83,5 @@ class Command(BaseCommand):
         else:
             for t in ApiToken.objects.select_related("organisation"):
                 state = "revoked" if t.revoked_at else ("expired" if not t.is_valid else "active")
-                self.stdout.write(f"{t.key_prefix}…  {t.name:30} {t.organisation.siren} {state}")
+                scope = t.organisation.siren if t.organisation else "all"  # an Open311 key
+                self.stdout.write(f"{t.key_prefix}…  {t.name:30} {scope} {state}")

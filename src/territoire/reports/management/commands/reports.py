@@ -28,7 +28,9 @@ class Command(BaseCommand):
         create.add_argument("name", help="the application's name")
         create.add_argument("--organisation", default="", help="SIREN: limit the key to this organisation")
         revoke = sub.add_parser("revoke-api-key", help="revoke a key, given its first characters")
-        revoke.add_argument("prefix", help="the key's prefix as listed by list-api-keys (o311_…)")
+        revoke.add_argument(
+            "prefix", help="the key's prefix as listed by list-api-keys (trt_…, or o311_… for older keys)"
+        )
         sub.add_parser("list-api-keys", help="list the Open311 application keys (prefixes only)")
         plan = sub.add_parser("plan-round", help="plan a crew's round through its open assigned reports")
         plan.add_argument("--crew", required=True, help="the crew's name")

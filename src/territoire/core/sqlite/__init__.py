@@ -1,1 +1,0 @@
-"""Django's SQLite backend, with writers queued on a file lock (see ``base``)."""
