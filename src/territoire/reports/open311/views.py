@@ -169,6 +169,10 @@ def create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if jurisdiction_raw:
         jurisdiction = resolve_jurisdiction(jurisdiction_raw)
         assert jurisdiction is not None
+        if api_key.organisation_id is not None and jurisdiction.organisation.pk != api_key.organisation_id:
+            # Another organisation's jurisdiction is out of this key's reach: answered as
+            # one that does not exist, so the answer reveals nothing about it.
+            raise error(404, f"jurisdiction_id not found: {jurisdiction_raw[:50]}")
         organisation = jurisdiction.organisation
         commune_code = jurisdiction.commune.insee_code if jurisdiction.commune else ""
     photo = check_media(request)

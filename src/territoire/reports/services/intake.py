@@ -552,7 +552,8 @@ def submit_open311(
     """
     if api_key.organisation_id is not None:
         if organisation is not None and organisation.pk != api_key.organisation_id:
-            raise ReportError(FieldError("api_key", _("Clé d'API non valable pour cette collectivité."), 403))
+            # Out of the key's reach: answered as a jurisdiction that does not exist.
+            raise ReportError(FieldError("jurisdiction_id", _("Collectivité introuvable."), 404))
         organisation = api_key.organisation
     clean = validate_submission(data, organisation=organisation, jurisdiction_id=jurisdiction_id)
     if api_key.commune_id is not None and clean.commune.pk != api_key.commune_id:

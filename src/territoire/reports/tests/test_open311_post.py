@@ -173,15 +173,6 @@ def test_bad_api_key_is_403(client: Client, territory: Territory, fmt: str, api_
     nothing_stored()
 
 
-OTHER_TENANT_KEY = (
-    "product bug: an Open311 key of another organisation naming this organisation's jurisdiction "
-    "answers 403 'Clé d'API non valable pour cette collectivité' (services.submit_open311), where an "
-    "unknown jurisdiction answers 404: the answer reveals that the jurisdiction exists. "
-    "docs/architecture.md: objects outside the caller's reach answer 404"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=OTHER_TENANT_KEY)
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("jurisdiction", ["99101", "200000001"])
 def test_a_key_of_another_organisation_finds_no_jurisdiction_here(

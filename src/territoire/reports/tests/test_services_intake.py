@@ -191,11 +191,6 @@ def test_queued_request_fails_when_category_disappears(territory: Territory) -> 
     assert queued.error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: answers 403 (the jurisdiction exists) where an unknown one answers 404; "
-    "see test_open311_post.test_a_key_of_another_organisation_finds_no_jurisdiction_here",
-)
 def test_key_of_another_organisation_is_refused(territory: Territory, other_organisation: Any) -> None:
     key, _raw = services.create_api_key("Autre", organisation=other_organisation)
     with pytest.raises(services.ReportError) as caught:
