@@ -19,7 +19,7 @@ from PIL import ExifTags, Image
 
 from territoire.core.uploads import sanitise_image
 from territoire.reports import services
-from territoire.reports.models import Report, ReportPhoto, Support
+from territoire.reports.models import Report, ReportPhoto
 from territoire.reports.tests.conftest import ALPHA_NORD, ALPHA_SUD, OUTSIDE, Territory, jpeg_bytes
 from territoire.territory.models import Zone
 

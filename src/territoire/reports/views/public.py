@@ -22,7 +22,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -36,7 +35,6 @@ from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
 from territoire.reports import selectors, services
-from territoire.reports.services import confirmations
 from territoire.reports.forms import (
     REPORT_FIELDS,
     FilterForm,
@@ -46,6 +44,7 @@ from territoire.reports.forms import (
 )
 from territoire.reports.forms import keep_pending_photo as keep_photo
 from territoire.reports.models import Report
+from territoire.reports.services import confirmations
 from territoire.territory.models import Commune, Organisation, Scope, Zone
 from territoire.territory.selectors import organisation_of, scope_by_code
 
