@@ -32,9 +32,13 @@ def test_send_later_queues_one_message_per_recipient_after_commit(
 
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_queued_for_a_rolled_back_change() -> None:
-    with pytest.raises(RuntimeError), transaction.atomic():
-        core_mail.send_later("Objet", "Corps", ["a@example.org"])
-        raise RuntimeError("rolled back")
+    def change() -> None:
+        with transaction.atomic():
+            core_mail.send_later("Objet", "Corps", ["a@example.org"])
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        change()
     assert mail.outbox == []
 
 
