@@ -224,7 +224,8 @@ def verify_census(
         Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
         since = timezone.now() - window
         if (
-            CensusAttempt.objects.filter(participant=participant, created_at__gte=since).count() >= per_account
+            CensusAttempt.objects.filter(participant=participant, created_at__gte=since).count()
+            >= per_account
             or CensusAttempt.objects.filter(commune=commune, name_key=aimed, created_at__gte=since).count()
             >= per_entry
         ):

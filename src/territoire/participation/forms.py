@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core.emails import normalise_email
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import AgeBand, BudgetCategory, Gender, ProposalStatus, QuestionKind
 from territoire.territory.models import Commune, Organisation, Zone

@@ -6,31 +6,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participation', '0001_initial'),
-        ('territory', '0002_updated_at_indexes'),
+        ("participation", "0001_initial"),
+        ("territory", "0002_updated_at_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='abusereport',
-            name='caused_hiding',
-            field=models.BooleanField(default=False, verbose_name='a déclenché le masquage automatique'),
+            model_name="abusereport",
+            name="caused_hiding",
+            field=models.BooleanField(default=False, verbose_name="a déclenché le masquage automatique"),
         ),
         migrations.CreateModel(
-            name='CensusAttempt',
+            name="CensusAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_key', models.CharField(max_length=64, verbose_name='empreinte du nom')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date')),
-                ('commune', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='territory.commune', verbose_name='commune')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='participation.participant', verbose_name='participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name_key", models.CharField(max_length=64, verbose_name="empreinte du nom")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="territory.commune",
+                        verbose_name="commune",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="participation.participant",
+                        verbose_name="participant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tentative de vérification échouée',
-                'verbose_name_plural': 'tentatives de vérification échouées',
-                'indexes': [models.Index(fields=['participant', 'created_at'], name='census_attempt_participant'), models.Index(fields=['commune', 'name_key', 'created_at'], name='census_attempt_name')],
+                "verbose_name": "tentative de vérification échouée",
+                "verbose_name_plural": "tentatives de vérification échouées",
+                "indexes": [
+                    models.Index(fields=["participant", "created_at"], name="census_attempt_participant"),
+                    models.Index(fields=["commune", "name_key", "created_at"], name="census_attempt_name"),
+                ],
             },
         ),
     ]

@@ -18,6 +18,7 @@ An address that cannot be normalised is left as it is, with an audit record
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -52,7 +53,7 @@ def normalise(apps: Any, schema_editor: Any) -> None:
             _record(apps, "participation.email_not_normalised", participant, {"user": user.pk})
             continue
         groups.setdefault(normal, []).append(participant)
-    user_model = type(next(iter(groups.values()))[0].user) if groups else None
+    user_model = participant_model._meta.get_field("user").related_model
     reported = 0
     for normal, members in groups.items():
         members.sort(key=lambda p: (p.email_verified_at is None, p.created_at, p.pk))
@@ -76,7 +77,6 @@ def normalise(apps: Any, schema_editor: Any) -> None:
         user = keeper.user
         if user.username == normal and user.email == normal:
             continue
-        assert user_model is not None
         taken = user_model.objects.filter(username=normal).exclude(pk=user.pk).exists()
         if taken:  # a staff account spelled so: leave both, for staff to look at
             _record(apps, "participation.email_not_normalised", keeper, {"user": user.pk, "taken": True})
@@ -85,7 +85,9 @@ def normalise(apps: Any, schema_editor: Any) -> None:
         user.email = normal
         user.save(update_fields=["username", "email"])
     if reported:
-        print(f"\n  participation: {reported} duplicate account(s) made inactive (see the audit trail)")
+        sys.stdout.write(
+            f"\n  participation: {reported} duplicate account(s) made inactive (see the audit trail)\n"
+        )
 
 
 class Migration(migrations.Migration):

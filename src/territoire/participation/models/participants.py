@@ -174,7 +174,9 @@ class CensusAttempt(models.Model):
     participant = models.ForeignKey(
         Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="+"
     )
-    commune = models.ForeignKey(Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="+"
+    )
     name_key = models.CharField(_("empreinte du nom"), max_length=64)
     created_at = models.DateTimeField(_("date"), default=timezone.now)
 

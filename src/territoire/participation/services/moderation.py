@@ -150,27 +150,31 @@ def report_abuse(
             act.obj = report
             threshold = auto_hide_threshold()
             locked = type(target).objects.select_for_update(of=("self",)).get(pk=target.pk)
-            if threshold and locked.hidden_at is None and not is_candidate(locked):
-                if independent_reporters(locked) >= threshold:
-                    report.caused_hiding = True
-                    report.save(update_fields=["caused_hiding"])
-                    hidden_reason = str(
-                        _("Masqué automatiquement après plusieurs signalements, en attente de modération.")
-                    )
-                    with action(
-                        "participation.auto_hide",
-                        actor_label="system",
-                        obj=locked,
-                        organisation_id=process.organisation_id,
-                        changes={
-                            "reason": hidden_reason,
-                            "content": _text_of(locked),
-                            "review": True,
-                            "report_id": report.pk,
-                        },
-                        versions=(VERSION_KEY,),
-                    ):
-                        _hide(locked, hidden_reason)
+            if (
+                threshold
+                and locked.hidden_at is None
+                and not is_candidate(locked)
+                and independent_reporters(locked) >= threshold
+            ):
+                report.caused_hiding = True
+                report.save(update_fields=["caused_hiding"])
+                hidden_reason = str(
+                    _("Masqué automatiquement après plusieurs signalements, en attente de modération.")
+                )
+                with action(
+                    "participation.auto_hide",
+                    actor_label="system",
+                    obj=locked,
+                    organisation_id=process.organisation_id,
+                    changes={
+                        "reason": hidden_reason,
+                        "content": _text_of(locked),
+                        "review": True,
+                        "report_id": report.pk,
+                    },
+                    versions=(VERSION_KEY,),
+                ):
+                    _hide(locked, hidden_reason)
     except IntegrityError as exc:
         raise ParticipationError(_("Vous avez déjà signalé ce contenu."), status=409) from exc
     return report
