@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from territoire.core.actions import action
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import CensusAttempt, CensusEntry, CensusKey, Participant
+from territoire.participation.permissions import can_manage
 from territoire.territory.models import Commune, Zone
 
 REQUIRED_COLUMNS = ("nom", "prenom", "date_naissance")
@@ -255,12 +256,13 @@ def verify_census(
 def release_census_entry(entry: CensusEntry, *, actor: Any, reason: str) -> CensusEntry:
     """Staff free a claimed entry (a resident locked out by someone who claimed it first);
     the real resident can then verify. Audited with the reason; never done by a resident."""
-    from territoire.participation.permissions import can_manage
-
     reason = (reason or "").strip()
     if not reason:
         raise ParticipationError(_("Indiquez le motif de la libération."), field="reason")
-    if actor is not None and not can_manage(actor, entry.commune.organisation_id, entry.commune_id):
+    organisation_id = entry.commune.organisation_id
+    if actor is not None and (
+        organisation_id is None or not can_manage(actor, organisation_id, entry.commune_id)
+    ):
         raise ParticipationError(_("Entrée introuvable."), status=404)
     with action(
         "participation.release_census_entry",

@@ -126,8 +126,8 @@ def confirm(token: str, *, ip_address: str | None = None) -> Confirmation:
         raise invalid from None
     if not isinstance(data, dict) or data.get("k") not in (REPORTER, SUPPORTER):
         raise invalid
-    report = Report.objects.filter(pk=data.get("r")).first()
-    email = str(data.get("e") or "")
+    report_id, email = data.get("r"), str(data.get("e") or "")
+    report = Report.objects.filter(pk=report_id).first() if isinstance(report_id, int) else None
     if report is None or not email:
         raise invalid
     if data["k"] == REPORTER:
