@@ -66,6 +66,13 @@ def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> None:
+    # Tasks (notification e-mails among them) run at enqueue time, after commit, so that a
+    # test sees their effect (mail.outbox); the worker's database queue is tested apart.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def client() -> StaffClient:
     """The test client; ``force_login`` passes the second factor too (see StaffClient)."""

@@ -21,12 +21,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.actions import action
 from territoire.participation.errors import ParticipationError
-from territoire.participation.models import CensusEntry, CensusKey, Participant
+from territoire.participation.models import CensusAttempt, CensusEntry, CensusKey, Participant
+from territoire.participation.permissions import can_manage
 from territoire.territory.models import Commune, Zone
 
 REQUIRED_COLUMNS = ("nom", "prenom", "date_naissance")
@@ -153,16 +155,65 @@ def import_census(
     return report
 
 
+def census_budgets() -> tuple[int, int, dt.timedelta]:
+    """(failures per account, failures per person aimed at, window): settings, then defaults."""
+    conf = settings.TERRITOIRE
+    return (
+        int(conf.get("PARTICIPATION_CENSUS_ACCOUNT_FAILURES", 5)),
+        int(conf.get("PARTICIPATION_CENSUS_ENTRY_FAILURES", 10)),
+        dt.timedelta(hours=int(conf.get("PARTICIPATION_CENSUS_WINDOW_HOURS", 24))),
+    )
+
+
+def name_key(salt: str, last_name: str, first_name: str) -> str:
+    """The person aimed at by a check, without the birth date (keyed hash, never clear)."""
+    message = f"{normalise_name(last_name)}|{normalise_name(first_name)}"
+    return hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _failure() -> ParticipationError:
+    # One message whether nobody matches or the person is already claimed by another
+    # account: the answer must not tell a birth date is right (issue 17, the oracle).
+    return ParticipationError(
+        _(
+            "La vérification n'a pas abouti. Vérifiez l'orthographe et la date de naissance ; "
+            "si le problème persiste, contactez la mairie."
+        ),
+        field="last_name",
+    )
+
+
+def _exhausted() -> ParticipationError:
+    return ParticipationError(
+        _(
+            "Trop de vérifications sans succès : les vérifications sont suspendues pour 24 heures. "
+            "Si vous êtes bien sur la liste, contactez la mairie."
+        ),
+        field="last_name",
+        status=429,
+    )
+
+
 def verify_census(
     participant: Participant, *, commune: Commune, last_name: str, first_name: str, birth_date: dt.date
 ) -> CensusEntry:
-    """Claim the census entry matching the typed identity; the fields are not kept."""
+    """Claim the census entry matching the typed identity; the fields are not kept.
+
+    Failures are bounded (``census_budgets``): per account, and per person aimed at (the
+    keyed hash of the names, so guesses of one resident's birth date from many accounts
+    count together). Past a budget, checks are refused until the window has passed. An
+    entry claimed by another account answers like an unknown person; only staff
+    re-assign it (``release_census_entry``).
+    """
     key = CensusKey.objects.filter(commune=commune).first()
     if key is None:
         raise ParticipationError(
             _("Cette commune n'a pas transmis de liste de recensement."), field="commune"
         )
     value = digest(key.salt, last_name, first_name, birth_date)
+    aimed = name_key(key.salt, last_name, first_name)
+    per_account, per_entry, window = census_budgets()
+    failed = False
     with action(
         "participation.verify_census",
         actor=participant.user,
@@ -170,26 +221,58 @@ def verify_census(
         organisation_id=commune.organisation_id,
         versions=(),
     ) as act:
+        # The account's row serialises its checks: two at once cannot both pass the budget.
+        Participant.objects.select_for_update(of=("self",)).filter(pk=participant.pk).first()
+        since = timezone.now() - window
+        if (
+            CensusAttempt.objects.filter(participant=participant, created_at__gte=since).count()
+            >= per_account
+            or CensusAttempt.objects.filter(commune=commune, name_key=aimed, created_at__gte=since).count()
+            >= per_entry
+        ):
+            raise _exhausted()
         entry = (
             CensusEntry.objects.select_for_update(of=("self",)).filter(commune=commune, digest=value).first()
         )
-        if entry is None:
-            raise ParticipationError(
-                _(
-                    "Aucune personne de la liste ne correspond : vérifiez l'orthographe et la date de naissance."
-                ),
-                field="last_name",
+        if entry is None or (entry.claimed_by_id is not None and entry.claimed_by_id != participant.pk):
+            # Recorded and committed (the audit record too), then refused below.
+            CensusAttempt.objects.create(participant=participant, commune=commune, name_key=aimed)
+            act.name = "participation.verify_census_failed"
+            act.changes = {"commune": commune.insee_code}
+            failed = True
+        else:
+            CensusEntry.objects.filter(claimed_by=participant).exclude(pk=entry.pk).update(
+                claimed_by=None, claimed_at=None
             )
-        if entry.claimed_by_id is not None and entry.claimed_by_id != participant.pk:
-            raise ParticipationError(
-                _("Cette personne est déjà rattachée à un autre compte. Contactez la mairie."),
-                field="last_name",
-            )
-        CensusEntry.objects.filter(claimed_by=participant).exclude(pk=entry.pk).update(
-            claimed_by=None, claimed_at=None
-        )
-        entry.claimed_by = participant
-        entry.claimed_at = timezone.now()
+            entry.claimed_by = participant
+            entry.claimed_at = timezone.now()
+            entry.save(update_fields=["claimed_by", "claimed_at"])
+            act.changes = {"commune": commune.insee_code}
+    if failed or entry is None:
+        raise _failure()
+    return entry
+
+
+def release_census_entry(entry: CensusEntry, *, actor: Any, reason: str) -> CensusEntry:
+    """Staff free a claimed entry (a resident locked out by someone who claimed it first);
+    the real resident can then verify. Audited with the reason; never done by a resident."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ParticipationError(_("Indiquez le motif de la libération."), field="reason")
+    organisation_id = entry.commune.organisation_id
+    if actor is not None and (
+        organisation_id is None or not can_manage(actor, organisation_id, entry.commune_id)
+    ):
+        raise ParticipationError(_("Entrée introuvable."), status=404)
+    with action(
+        "participation.release_census_entry",
+        actor=actor,
+        obj=entry,
+        organisation_id=entry.commune.organisation_id,
+        changes={"previous_participant": entry.claimed_by_id, "reason": reason[:500]},
+        versions=(),
+    ):
+        entry.claimed_by = None
+        entry.claimed_at = None
         entry.save(update_fields=["claimed_by", "claimed_at"])
-        act.changes = {"commune": commune.insee_code}
     return entry

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from territoire.core.emails import normalise_email
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import AgeBand, BudgetCategory, Gender, ProposalStatus, QuestionKind
 from territoire.territory.models import Commune, Organisation, Zone
@@ -99,8 +100,18 @@ class ProfileForm(forms.Form):
         }
 
 
+class NormalisedEmailField(forms.CharField):
+    """An address in its normal form (``core.emails.normalise_email``), or a clear error."""
+
+    widget = forms.EmailInput
+
+    def to_python(self, value: Any) -> str:
+        text = str(super().to_python(value) or "")
+        return normalise_email(text) if text else text
+
+
 class SignUpForm(ProfileForm):
-    email = forms.EmailField(
+    email = NormalisedEmailField(
         label=_("Adresse électronique"),
         max_length=150,
         help_text=_("Sert à vous connecter et à confirmer votre compte. Jamais publiée."),
@@ -136,7 +147,7 @@ class SignUpForm(ProfileForm):
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(
+    email = NormalisedEmailField(
         label=_("Adresse électronique"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(

@@ -321,6 +321,8 @@ class Report(TimeStampedModel):
     status_notes = models.TextField(_("réponse du service"), blank=True)
     # Personal data: never in a GET, a public page or an export.
     email = models.EmailField(_("e-mail du demandeur"), blank=True)
+    # Notifications go to ``email`` only once its owner opened the confirmation link.
+    email_confirmed_at = models.DateTimeField(_("e-mail du demandeur confirmé le"), null=True, blank=True)
     first_name = models.CharField(_("prénom du demandeur"), max_length=100, blank=True)
     last_name = models.CharField(_("nom du demandeur"), max_length=100, blank=True)
     phone = models.CharField(_("téléphone du demandeur"), max_length=40, blank=True)
@@ -554,6 +556,9 @@ class Support(models.Model):
     # Optional: the supporter follows the report (e-mailed on its changes). Personal data,
     # never shown on a public page, in the API or an export.
     email = models.EmailField(_("e-mail du soutien (suivi)"), blank=True)
+    # Followers are e-mailed only with a confirmed address (supports made before the
+    # confirmation existed keep None: they are no longer e-mailed).
+    email_confirmed_at = models.DateTimeField(_("e-mail du soutien confirmé le"), null=True, blank=True)
     created_at = models.DateTimeField(_("date"), auto_now_add=True)
 
     class Meta:

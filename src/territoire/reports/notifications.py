@@ -1,4 +1,4 @@
-"""E-mails to reporters when their report changes (sent after commit).
+"""E-mails to reporters when their report changes (queued after commit, sent by a worker).
 
 The message names the report's category, its new status and the service's public answer,
 with the link to the report's public page; it never carries anyone else's data. The
@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from territoire.core.mail import send_later
 from territoire.reports.models import EventKind, Report, ReportEvent
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ def _notify_reporter(report_id: int, event_id: int) -> bool:
     event = ReportEvent.objects.select_related("to_status").filter(pk=event_id, report_id=report_id).first()
     if report is None or event is None or not report.email or report.hidden:
         return False
+    if report.email_confirmed_at is None:
+        # Never mail an address its owner has not confirmed (anyone can type anyone's).
+        return False
     with translation.override("fr"):
         if event.kind == EventKind.STATUS and event.to_status is not None:
             subject = _("Votre signalement « %(category)s » : %(status)s") % {
@@ -83,5 +86,5 @@ def _notify_reporter(report_id: int, event_id: int) -> bool:
                 "Ce message est envoyé automatiquement ; vous le recevez parce que vous avez laissé votre adresse."
             ),
         ]
-    send_mail(subject, "\n".join(lines), None, [report.email], fail_silently=False)
+    send_later(subject, "\n".join(lines), [report.email])
     return True

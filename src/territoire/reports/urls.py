@@ -42,6 +42,7 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(_REPORT + "photos/<uuid:photo_id>/", public.photo, name="reports-photo"),
     # The link in e-mails (no scope): the same name, reversed with ``public_id`` only.
     path("signalements/<uuid:public_id>/", public.short_link, name="reports-detail"),
+    path("signalements/confirmer/<str:token>/", public.confirm_email, name="reports-confirm-email"),
     # Staff.
     path(_STAFF, staff_page(staff.queue), name="reports-queue"),
     path(_STAFF + "tournees/", staff_page(staff.rounds), name="reports-rounds"),

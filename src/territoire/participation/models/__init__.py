@@ -46,6 +46,7 @@ from territoire.participation.models.moderation import (
 from territoire.participation.models.participants import (
     VERSION_KEY,
     AgeBand,
+    CensusAttempt,
     CensusEntry,
     CensusKey,
     Gender,
@@ -68,6 +69,7 @@ __all__ = [
     "BallotMethod",
     "BudgetCategory",
     "BudgetPhase",
+    "CensusAttempt",
     "CensusEntry",
     "CensusKey",
     "Consultation",

@@ -36,6 +36,9 @@ class AbuseReport(TimeStampedModel):
     status = models.CharField(
         _("statut"), max_length=10, choices=AbuseReportStatus.choices, default=AbuseReportStatus.OPEN
     )
+    # The report whose count hid the contribution automatically: the queue shows it, so
+    # that staff review every automatic hiding.
+    caused_hiding = models.BooleanField(_("a déclenché le masquage automatique"), default=False)
     handled_at = models.DateTimeField(_("traité le"), null=True, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -163,6 +163,35 @@ class CensusEntry(models.Model):
         return f"{self.commune_id}:{self.digest[:12]}…"
 
 
+class CensusAttempt(models.Model):
+    """One failed census check, kept to bound the guesses (issue 17: the birth-date oracle).
+
+    ``name_key`` is HMAC(commune salt, normalised "LAST|FIRST"): the person aimed at, so
+    that guesses of one resident's birth date count against them from many accounts, and
+    never the clear name. Rows older than the budget window serve no purpose.
+    """
+
+    participant = models.ForeignKey(
+        Participant, verbose_name=_("participant"), on_delete=models.CASCADE, related_name="+"
+    )
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="+"
+    )
+    name_key = models.CharField(_("empreinte du nom"), max_length=64)
+    created_at = models.DateTimeField(_("date"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tentative de vérification échouée")
+        verbose_name_plural = _("tentatives de vérification échouées")
+        indexes = [
+            models.Index(fields=["participant", "created_at"], name="census_attempt_participant"),
+            models.Index(fields=["commune", "name_key", "created_at"], name="census_attempt_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"census attempt {self.pk}"
+
+
 class ReferenceAttribute(models.TextChoices):
     AGE_BAND = "age_band", _("tranche d'âge")
     GENDER = "gender", _("genre")

@@ -3,7 +3,7 @@
 ``ParticipationError`` (French message, field, HTTP status). Reads (phases, the ballot's
 proposals, results) are in ``participation.selectors``."""
 
-from territoire.participation.census import import_census, verify_census
+from territoire.participation.census import import_census, release_census_entry, verify_census
 from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
 from territoire.participation.services.ballots import (
@@ -34,6 +34,8 @@ from territoire.participation.services.moderation import (
     auto_hide_threshold,
     dismiss_report,
     hide_contribution,
+    independent_reporters,
+    is_candidate,
     report_abuse,
     restore_contribution,
 )
@@ -69,12 +71,15 @@ __all__ = [
     "implement_winners",
     "import_census",
     "import_pabulib",
+    "independent_reporters",
+    "is_candidate",
     "moderate_answer",
     "participant_for",
     "publish_consultation_answer",
     "publish_consultation_results",
     "publish_results",
     "register_participant",
+    "release_census_entry",
     "report_abuse",
     "restore_contribution",
     "review_proposal",

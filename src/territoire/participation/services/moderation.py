@@ -1,18 +1,32 @@
 """Moderation: reports of abuse, hiding with a public reason, automatic hiding after N
 reports. Hidden content is never deleted: it stays in the database and in the audit
-trail (the hiding event records the text)."""
+trail (the hiding event records the text).
+
+Automatic hiding is a weapon if a few accounts can pull a rival project off a ballot
+(issue 17). So:
+
+- a proposal that is a candidate — its budget's vote is open, or it is eligible for a
+  vote not yet closed — is never hidden by reports alone: they go to moderators;
+- elsewhere, only *independent* reporters count towards the threshold: active accounts,
+  distinct mailboxes (the normal form of their address), and, where the process requires
+  the census check, distinct verified census entries;
+- each automatic hiding is audited (``participation.auto_hide``, with the text) and the
+  report that triggered it is flagged ``caused_hiding`` in the moderation queue.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.actions import action
+from territoire.core.emails import normalise_email
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
     VERSION_KEY,
@@ -21,15 +35,54 @@ from territoire.participation.models import (
     Answer,
     ModerationStatus,
     Participant,
+    PhaseKind,
     Proposal,
+    ProposalStatus,
     QuestionKind,
 )
 from territoire.participation.permissions import require_manager
+from territoire.participation.selectors.budgets import current_phase, phase_windows
 
 
 def auto_hide_threshold() -> int:
     """Reports (from distinct participants) that hide a contribution; 0 disables."""
     return int(settings.TERRITOIRE.get("PARTICIPATION_AUTO_HIDE_REPORTS", 3))
+
+
+def is_candidate(target: Proposal | Answer, now: Any = None) -> bool:
+    """A proposal that is, or is about to be, on an open ballot (never auto-hidden)."""
+    if not isinstance(target, Proposal):
+        return False
+    budget = target.budget
+    now = now or timezone.now()
+    if current_phase(budget, now) == PhaseKind.VOTING:
+        return True
+    voting = phase_windows(budget).get(PhaseKind.VOTING)
+    vote_ahead = voting is not None and (voting.ends_at is None or now < voting.ends_at)
+    return vote_ahead and target.status == ProposalStatus.ELIGIBLE
+
+
+def independent_reporters(target: Proposal | Answer) -> int:
+    """How many independent participants (see the module doc) have an open report on ``target``."""
+    reports = (
+        AbuseReport.objects.filter(
+            **{"proposal" if isinstance(target, Proposal) else "answer": target},
+            status=AbuseReportStatus.OPEN,
+            reporter__user__is_active=True,
+            reporter__email_verified_at__isnull=False,
+        )
+        .select_related("reporter__user")
+        .order_by("pk")
+    )
+    if _process_of(target).census_required:
+        reports = reports.filter(reporter__census_entry__isnull=False)
+    mailboxes: set[str] = set()
+    for report in reports:
+        try:
+            mailboxes.add(normalise_email(report.reporter.user.email))
+        except ValidationError:
+            continue  # an address that names no mailbox vouches for no one
+    return len(mailboxes)
 
 
 def _process_of(target: Proposal | Answer) -> Any:
@@ -65,8 +118,9 @@ def report_abuse(
 ) -> AbuseReport:
     """A participant reports a proposal or a free-text answer (once each).
 
-    When the count of reports reaches ``PARTICIPATION_AUTO_HIDE_REPORTS``, the
-    contribution is hidden until staff decide (public reason: awaiting moderation).
+    When the independent reporters reach ``PARTICIPATION_AUTO_HIDE_REPORTS``, the
+    contribution is hidden until staff decide (public reason: awaiting moderation) —
+    never a candidate of a vote (see the module doc).
     """
     if reporter is None or reporter.email_verified_at is None:
         raise ParticipationError(
@@ -96,24 +150,31 @@ def report_abuse(
             act.obj = report
             threshold = auto_hide_threshold()
             locked = type(target).objects.select_for_update(of=("self",)).get(pk=target.pk)
-            if threshold and locked.hidden_at is None:
-                open_reports = AbuseReport.objects.filter(
-                    **{"proposal" if proposal is not None else "answer": target},
-                    status=AbuseReportStatus.OPEN,
-                ).count()
-                if open_reports >= threshold:
-                    hidden_reason = str(
-                        _("Masqué automatiquement après plusieurs signalements, en attente de modération.")
-                    )
-                    with action(
-                        "participation.auto_hide",
-                        actor_label="system",
-                        obj=locked,
-                        organisation_id=process.organisation_id,
-                        changes={"reason": hidden_reason, "content": _text_of(locked)},
-                        versions=(VERSION_KEY,),
-                    ):
-                        _hide(locked, hidden_reason)
+            if (
+                threshold
+                and locked.hidden_at is None
+                and not is_candidate(locked)
+                and independent_reporters(locked) >= threshold
+            ):
+                report.caused_hiding = True
+                report.save(update_fields=["caused_hiding"])
+                hidden_reason = str(
+                    _("Masqué automatiquement après plusieurs signalements, en attente de modération.")
+                )
+                with action(
+                    "participation.auto_hide",
+                    actor_label="system",
+                    obj=locked,
+                    organisation_id=process.organisation_id,
+                    changes={
+                        "reason": hidden_reason,
+                        "content": _text_of(locked),
+                        "review": True,
+                        "report_id": report.pk,
+                    },
+                    versions=(VERSION_KEY,),
+                ):
+                    _hide(locked, hidden_reason)
     except IntegrityError as exc:
         raise ParticipationError(_("Vous avez déjà signalé ce contenu."), status=409) from exc
     return report

@@ -9,13 +9,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.actions import action
+from territoire.core.emails import normalise_email
+from territoire.core.mail import send_later
 from territoire.participation.census import verify_census
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import AgeBand, CensusEntry, Gender, Participant
@@ -73,14 +73,16 @@ def register_participant(
 ) -> Participant:
     """Create a resident's account (not staff, address not yet verified).
 
-    The user's ``username`` is the lower-cased e-mail address (sign-in is by address).
+    The user's ``username`` is the normal form of the e-mail address (``normalise_email``;
+    sign-in is by address).
     Refuses an invalid or already used address and a weak password (Django's validators).
     """
-    email = (email or "").strip().lower()
+    # The normal form (core.emails) before the uniqueness check: two spellings of one
+    # mailbox (case, U+200B, full-width letters, Unicode domain) are one account.
     try:
-        validate_email(email)
+        email = normalise_email(email)
     except ValidationError as exc:
-        raise ParticipationError(_("Adresse électronique invalide."), field="email", status=400) from exc
+        raise ParticipationError(" ".join(exc.messages), field="email", status=400) from exc
     if zone is not None and commune is None:
         commune = zone.commune
     _validate_profile(commune=commune, zone=zone, birth_year=birth_year, age_band=age_band, gender=gender)
@@ -119,16 +121,15 @@ def email_verification_token(participant: Participant) -> str:
 
 
 def send_verification_email(participant: Participant, link: str) -> None:
-    """Send the confirmation link (built by the view from ``email_verification_token``)."""
-    send_mail(
-        subject=_("Confirmez votre adresse pour participer"),
-        message=_(
+    """Queue the confirmation link (built by the view from ``email_verification_token``)."""
+    send_later(
+        _("Confirmez votre adresse pour participer"),
+        _(
             "Bonjour,\n\nPour confirmer votre adresse et participer aux démarches de votre territoire, "
             "ouvrez ce lien :\n%(link)s\n\nSi vous n'avez pas créé de compte, ignorez ce message."
         )
         % {"link": link},
-        from_email=None,
-        recipient_list=[participant.user.email],
+        [participant.user.email],
     )
 
 

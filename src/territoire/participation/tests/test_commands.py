@@ -1,7 +1,8 @@
-"""territoire participation tally | import-pb | export-pb | import-census"""
+"""territoire participation tally | import-pb | export-pb | import-census | release-census"""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -103,3 +104,35 @@ def test_import_census(tmp_path: Path, organisation: Organisation) -> None:
     path.write_text("nom;prenom;date_naissance\nDupont;Élodie;pas une date\n", encoding="utf-8")
     with pytest.raises(CommandError, match="Ligne 2"):
         _run("import-census", str(path), "--commune", "99101")
+
+
+def test_release_census_frees_a_claimed_entry_with_an_audit_record(
+    tmp_path: Path, organisation: Organisation
+) -> None:
+    from territoire.core.models import AuditEvent
+    from territoire.participation.services import verify_census
+    from territoire.participation.tests.factories import make_participant
+
+    path = tmp_path / "census.csv"
+    path.write_text("nom;prenom;date_naissance\nDupont;Élodie;1985-03-02\n", encoding="utf-8")
+    _run("import-census", str(path), "--commune", "99101")
+    commune = Commune.objects.get(insee_code="99101")
+    squatter = make_participant(commune)
+    verify_census(
+        squatter, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+    )
+    who = [
+        "--commune",
+        "99101",
+        "--last-name",
+        "DUPONT",
+        "--first-name",
+        "élodie",
+        "--birth-date",
+        "02/03/1985",
+    ]
+    assert "free" in _run("release-census", *who, "--reason", "Vue en mairie")
+    assert CensusEntry.objects.get().claimed_by is None
+    assert AuditEvent.objects.filter(action="participation.release_census_entry").count() == 1
+    with pytest.raises(CommandError, match="no such person"):
+        _run("release-census", *who[:-1], "1985-03-03", "--reason", "x")

@@ -8,20 +8,22 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.signing import TimestampSigner
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from territoire.core.models import AuditEvent
 from territoire.participation import services
 from territoire.participation.census import digest, import_census, normalise_name
 from territoire.participation.errors import ParticipationError
-from territoire.participation.models import CensusEntry, CensusKey, Participant
+from territoire.participation.models import CensusAttempt, CensusEntry, CensusKey, Participant
 from territoire.participation.tests.factories import make_participant, make_zone
 from territoire.territory.models import Commune
 
 STRONG = "un mot de passe assez long 42"
 
 
-def test_register_and_verify(commune: Commune) -> None:
+def test_register_and_verify(commune: Commune, django_capture_on_commit_callbacks: Any) -> None:
     p = services.register_participant(
         email=" Alice@Example.org ", password=STRONG, commune=commune, birth_year=1990
     )
@@ -29,7 +31,8 @@ def test_register_and_verify(commune: Commune) -> None:
     assert not p.user.is_staff
     assert p.email_verified_at is None
     token = services.email_verification_token(p)
-    services.send_verification_email(p, f"https://example.org/verifier/{token}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_verification_email(p, f"https://example.org/verifier/{token}/")
     assert token in mail.outbox[0].body
     assert services.verify_email(token).email_verified_at is not None
     with pytest.raises(ParticipationError, match="invalide"):
@@ -102,6 +105,9 @@ def test_census_import_errors_name_lines(commune: Commune) -> None:
     assert not CensusEntry.objects.exists()
 
 
+GENERIC_FAILURE = "La vérification n'a pas abouti"
+
+
 def test_census_verification(commune: Commune) -> None:
     import_census(commune, CSV.replace(";nord", ";"))
     p = make_participant(commune)
@@ -109,7 +115,7 @@ def test_census_verification(commune: Commune) -> None:
         p, commune=commune, last_name="dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
     )
     assert entry.claimed_by == p
-    with pytest.raises(ParticipationError, match="déjà rattachée"):
+    with pytest.raises(ParticipationError, match=GENERIC_FAILURE):
         services.verify_census(
             make_participant(commune),
             commune=commune,
@@ -117,10 +123,134 @@ def test_census_verification(commune: Commune) -> None:
             first_name="Élodie",
             birth_date=dt.date(1985, 3, 2),
         )
-    with pytest.raises(ParticipationError, match="Aucune personne"):
+    with pytest.raises(ParticipationError, match=GENERIC_FAILURE):
         services.verify_census(
             p, commune=commune, last_name="Durand", first_name="X", birth_date=dt.date(1985, 3, 2)
         )
+    entry.refresh_from_db()
+    assert entry.claimed_by == p  # a failed check never moves a claim
+
+
+def test_census_check_is_no_birth_date_oracle(commune: Commune) -> None:
+    """Absent and claimed-by-another answer the same (message, field, status)."""
+    import_census(commune, CSV.replace(";nord", ";"))
+    owner = make_participant(commune)
+    services.verify_census(
+        owner, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+    )
+    attacker = make_participant(commune)
+    answers = []
+    for born in (dt.date(1985, 3, 1), dt.date(1985, 3, 2)):  # wrong date, then the right one
+        with pytest.raises(ParticipationError) as caught:
+            services.verify_census(
+                attacker, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=born
+            )
+        answers.append((caught.value.message, caught.value.field, caught.value.status))
+    assert answers[0] == answers[1]
+
+
+def test_census_failures_are_bounded_per_account(commune: Commune, settings: Any) -> None:
+    settings.TERRITOIRE = {**settings.TERRITOIRE, "PARTICIPATION_CENSUS_ACCOUNT_FAILURES": 3}
+    import_census(commune, CSV.replace(";nord", ";"))
+    guesser = make_participant(commune)
+    for day in range(1, 4):
+        with pytest.raises(ParticipationError, match=GENERIC_FAILURE):
+            services.verify_census(
+                guesser,
+                commune=commune,
+                last_name="Dupont",
+                first_name="Elodie",
+                birth_date=dt.date(1985, 1, day),
+            )
+    # Budget spent: even the right answer is refused for a while, with a clear message.
+    with pytest.raises(ParticipationError, match="Trop de vérifications") as caught:
+        services.verify_census(
+            guesser, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+        )
+    assert caught.value.status == 429
+    assert not CensusEntry.objects.filter(claimed_by=guesser).exists()
+    assert CensusAttempt.objects.filter(participant=guesser).count() == 3  # kept in the database
+    assert AuditEvent.objects.filter(action="participation.verify_census_failed").count() == 3
+    # The window passes: checks are allowed again.
+    CensusAttempt.objects.update(created_at=timezone.now() - dt.timedelta(days=2))
+    services.verify_census(
+        guesser, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+    )
+
+
+def test_census_failures_are_bounded_per_person_across_accounts(commune: Commune, settings: Any) -> None:
+    settings.TERRITOIRE = {
+        **settings.TERRITOIRE,
+        "PARTICIPATION_CENSUS_ACCOUNT_FAILURES": 5,
+        "PARTICIPATION_CENSUS_ENTRY_FAILURES": 4,
+    }
+    import_census(commune, CSV.replace(";nord", ";"))
+    for day in range(1, 5):  # four accounts, one guess each
+        with pytest.raises(ParticipationError, match=GENERIC_FAILURE):
+            services.verify_census(
+                make_participant(commune),
+                commune=commune,
+                last_name="Dupont",
+                first_name="Elodie",
+                birth_date=dt.date(1985, 1, day),
+            )
+    with pytest.raises(ParticipationError, match="Trop de vérifications"):
+        services.verify_census(
+            make_participant(commune),
+            commune=commune,
+            last_name="DUPONT",
+            first_name="élodie",
+            birth_date=dt.date(1985, 3, 2),
+        )
+    # Another person of the list is not locked by the guesses aimed at Élodie Dupont.
+    other = make_participant(commune)
+    assert services.verify_census(
+        other, commune=commune, last_name="Martin", first_name="Jean-Luc", birth_date=dt.date(1950, 11, 2)
+    )
+
+
+def test_a_claimed_entry_is_released_only_by_staff(
+    commune: Commune, organisation: Any, other_organisation: Any, make_staff: Any
+) -> None:
+    import_census(commune, CSV.replace(";nord", ";"))
+    squatter, resident = make_participant(commune), make_participant(commune)
+    entry = services.verify_census(
+        squatter, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+    )
+    with pytest.raises(ParticipationError) as caught:
+        services.release_census_entry(entry, actor=squatter.user, reason="C'est moi")
+    assert caught.value.status == 404
+    with pytest.raises(ParticipationError):
+        services.release_census_entry(entry, actor=make_staff(other_organisation), reason="x")
+    staff = make_staff(organisation, role="agent")
+    with pytest.raises(ParticipationError, match="motif"):
+        services.release_census_entry(entry, actor=staff, reason=" ")
+    services.release_census_entry(entry, actor=staff, reason="Pièce d'identité vue en mairie")
+    event = AuditEvent.objects.get(action="participation.release_census_entry")
+    assert event.changes["previous_participant"] == squatter.pk
+    assert event.actor == staff
+    claimed = services.verify_census(
+        resident, commune=commune, last_name="Dupont", first_name="Elodie", birth_date=dt.date(1985, 3, 2)
+    )
+    assert claimed.claimed_by == resident
+
+
+def test_an_invisible_character_does_not_make_a_second_account(commune: Commune) -> None:
+    """Issue 17: U+200B at the end of an existing address made a second verified account."""
+    first = services.register_participant(email="voter@example.org", password=STRONG)
+    for spelling in (
+        "voter@example.org\u200b",
+        "VOTER@EXAMPLE.ORG",
+        "voter@exam\u00adple.org",
+        "ｖoter@example.org",
+    ):
+        with pytest.raises(ParticipationError, match="existe déjà"):
+            services.register_participant(email=spelling, password=STRONG)
+    assert Participant.objects.get() == first
+    assert first.user.username == first.user.email == "voter@example.org"
+    with pytest.raises(ParticipationError) as caught:
+        services.register_participant(email="voter@exa mple.org", password=STRONG)
+    assert caught.value.field == "email"
 
 
 def test_normalise_name() -> None:

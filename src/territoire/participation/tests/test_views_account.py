@@ -20,21 +20,24 @@ LOGIN = url("participation-login", "200000001")
 ACCOUNT = url("participation-account", "200000001")
 
 
-def test_signup_sends_a_link_that_confirms_the_address(client: Client, commune: Commune) -> None:
+def test_signup_sends_a_link_that_confirms_the_address(
+    client: Client, commune: Commune, django_capture_on_commit_callbacks: Any
+) -> None:
     page = client.get(SIGNUP).content.decode()
     assert "facultatif" in page
     assert "statistiques" in page
-    response = client.post(
-        SIGNUP,
-        {
-            "email": "Nouvelle@Example.org",
-            "password": PASSWORD,
-            "password_confirm": PASSWORD,
-            "commune": commune.pk,
-            "birth_year": "1990",
-            "gender": "F",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            SIGNUP,
+            {
+                "email": "Nouvelle@Example.org",
+                "password": PASSWORD,
+                "password_confirm": PASSWORD,
+                "commune": commune.pk,
+                "birth_year": "1990",
+                "gender": "F",
+            },
+        )
     assert response.status_code == 302
     assert "messagerie" in client.get(response["Location"]).content.decode()
     participant = Participant.objects.get(user__email="nouvelle@example.org")
@@ -191,3 +194,59 @@ def test_census_verification_refuses_an_unknown_person(client: Client, commune: 
     assert response.status_code == 422
     assert "liste" in response.content.decode()
     assert get_user_model().objects.filter(participant__census_entry__isnull=False).count() == 0
+
+
+def test_an_invisible_character_makes_no_second_account_through_the_pages(
+    client: Client, commune: Commune
+) -> None:
+    """Issue 17: U+200B at the end of an existing address made a second account (and ballot)."""
+    make_resident("deja@example.org", commune)
+    response = client.post(
+        SIGNUP, {"email": "deja@example.org\u200b", "password": PASSWORD, "password_confirm": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "existe déjà" in response.content.decode()
+    assert Participant.objects.count() == 1
+    # Signing in with the invisible character reaches the one account.
+    response = client.post(LOGIN, {"email": "Deja@Example.org\u200b", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_census_page_answers_alike_for_absent_and_claimed(client: Client, commune: Commune) -> None:
+    from territoire.participation.census import import_census
+
+    import_census(commune, "nom;prenom;date_naissance\nDupont;Marie;1980-01-01\n")
+    owner = make_resident("proprietaire@example.org", commune)
+    sign_in(client, owner)
+    census = url("participation-census", "200000001")
+    claim = {"commune": commune.pk, "last_name": "Dupont", "first_name": "Marie", "birth_date": "1980-01-01"}
+    assert client.post(census, claim).status_code == 302
+    attacker = make_resident("curieux@example.org", commune)
+    other = Client()
+    sign_in(other, attacker)
+    absent = other.post(census, {**claim, "birth_date": "1980-01-02"})
+    claimed = other.post(census, claim)
+    assert absent.status_code == claimed.status_code == 422
+
+    def errors(response: Any) -> list[str]:
+        return re.findall(r'class="error[^"]*"[^>]*>(.*?)<', response.content.decode())
+
+    assert errors(absent) == errors(claimed) != []
+    assert "déjà rattachée" not in claimed.content.decode()
+
+
+def test_census_page_refuses_checks_once_the_budget_is_spent(
+    client: Client, commune: Commune, settings: Any
+) -> None:
+    from territoire.participation.census import import_census
+
+    settings.TERRITOIRE = {**settings.TERRITOIRE, "PARTICIPATION_CENSUS_ACCOUNT_FAILURES": 2}
+    import_census(commune, "nom;prenom;date_naissance\nDupont;Marie;1980-01-01\n")
+    sign_in(client, make_resident("devine@example.org", commune))
+    census = url("participation-census", "200000001")
+    guess = {"commune": commune.pk, "last_name": "Dupont", "first_name": "Marie"}
+    for day in ("1980-01-02", "1980-01-03"):
+        assert client.post(census, {**guess, "birth_date": day}).status_code == 422
+    response = client.post(census, {**guess, "birth_date": "1980-01-01"})
+    assert response.status_code == 429
+    assert "Trop de vérifications" in response.content.decode()

@@ -89,7 +89,8 @@ def sign_in(request: HttpRequest, scope_code: str) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            email = form.cleaned_data["email"].strip().lower()
+            # The form gives the normal form of the address: the spelling an account was made with.
+            email = form.cleaned_data["email"]
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is None or user.is_staff or not hasattr(user, "participant"):
                 # One message whatever failed: it does not reveal which addresses have accounts.

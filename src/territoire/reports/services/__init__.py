@@ -60,8 +60,10 @@ from territoire.reports.services.setup import (
 from territoire.reports.services.supports import (
     followers_of,
     notify_followers,
+    support_as_resident,
     support_report,
     supporter_fingerprint,
+    verified_resident,
 )
 from territoire.reports.services.triage import (
     add_answer,
@@ -119,6 +121,7 @@ __all__ = [
     "setup",
     "submit_open311",
     "submit_report",
+    "support_as_resident",
     "support_report",
     "supporter_fingerprint",
     "supports",
@@ -126,4 +129,5 @@ __all__ = [
     "unhide_report",
     "update_status",
     "validate_submission",
+    "verified_resident",
 ]

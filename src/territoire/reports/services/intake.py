@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.base import ContentFile
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from territoire.api.models import ApiToken
 from territoire.core.actions import action
+from territoire.core.emails import normalise_email
 from territoire.reports import locate
 from territoire.reports.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -36,6 +37,7 @@ from territoire.reports.models import (
     ServiceCategory,
     ServiceType,
 )
+from territoire.reports.services.confirmations import request_reporter_confirmation
 from territoire.reports.services.errors import FieldError, ReportError
 from territoire.reports.services.history import record_event
 from territoire.reports.services.setup import initial_status
@@ -321,8 +323,9 @@ def validate_submission(
         errors.append(FieldError("description", _("Caractères de contrôle interdits.")))
     email = _text(data, "email")
     if email:
+        # The normal form is stored: notifications and confirmations name one mailbox.
         try:
-            validate_email(email)
+            email = normalise_email(email)
         except DjangoValidationError:
             errors.append(FieldError("email", _("Adresse e-mail invalide.")))
         if len(email) > 254:
@@ -441,6 +444,8 @@ def _store(
     )
     if photo is not None:
         attach_photo(report, photo, saved_files)
+    if report.email:
+        request_reporter_confirmation(report)
     record_event(report, EventKind.SUBMITTED, actor=actor, to_status=status, at=now, data={"source": source})
     return report
 

@@ -1,19 +1,37 @@
-"""Residents' "+1" on a report, and the followers e-mailed when it changes."""
+"""Residents' "+1" on a report, and the followers e-mailed when it changes.
+
+A "+1" counts once per *supporter*, and the supporter is named by something the client
+does not control (never a cookie, which a visitor drops to count again):
+
+- a signed-in resident with a verified account: ``account:<user id>``;
+- anyone else: the e-mail address they give, counted only once they open the link of the
+  confirmation e-mail (``reports.services.confirmations``). The identity is then
+  ``email:<day the report was filed>:<normal form of the address>``.
+
+Only ``supporter_fingerprint(identity)`` is stored: HMAC-SHA256 keyed by the
+installation's ``SECRET_KEY``. The report's filing day is a salt that changes from one
+day's reports to the next, so the fingerprints of one address on reports of different
+days do not match (no profile of a supporter across reports), while one address counts
+once on one report. No address is stored for a "+1"; the address of a supporter who asks
+to *follow* the report is kept on the support (as before), with the time it was confirmed.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import TYPE_CHECKING
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.actions import action
+from territoire.core.emails import normalise_email
+from territoire.core.mail import send_later
 from territoire.reports.models import (
     VERSION_KEY,
     EventKind,
@@ -24,37 +42,59 @@ from territoire.reports.models import (
 from territoire.reports.services.errors import FieldError, ReportError
 from territoire.reports.services.history import record_event
 
-if TYPE_CHECKING:
-    pass
-
 
 def supporter_fingerprint(identity: str) -> str:
-    """A keyed hash of whatever identifies a supporter (session, e-mail): nothing stored in clear."""
+    """A keyed hash of what identifies a supporter (see the module doc): nothing stored in clear."""
     return hmac.new(
         settings.SECRET_KEY.encode(), identity.strip().lower().encode(), hashlib.sha256
     ).hexdigest()
 
 
+def account_identity(user: Any) -> str:
+    return f"account:{user.pk}"
+
+
+def email_identity(report: Report, normal_email: str) -> str:
+    """The identity of a supporter known by a confirmed address (salted by the filing day)."""
+    day = timezone.localdate(report.requested_at).isoformat()
+    return f"email:{day}:{normal_email}"
+
+
+def verified_resident(user: Any) -> bool:
+    """A signed-in resident whose account's address is verified (participation's account)."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_staff", False):
+        return False
+    participant = getattr(user, "participant", None)
+    return getattr(participant, "email_verified_at", None) is not None
+
+
 def support_report(
-    report: Report, identity: str, *, email: str | None = None, ip_address: str | None = None
+    report: Report,
+    identity: str,
+    *,
+    email: str | None = None,
+    email_confirmed: bool = False,
+    ip_address: str | None = None,
 ) -> bool:
     """Add a "+1" from ``identity`` (hashed); idempotent. Returns True if it was new.
 
-    ``email`` (optional) makes the supporter a follower of the report: they are e-mailed
-    when its status changes or the service answers, like the reporter. The address is
-    personal data: stored on the support, never shown. Giving it on a second "+1" from the
-    same supporter adds it to the existing support (the "+1" itself is not counted twice).
+    Callers pass an identity the client does not control (``account_identity``, or
+    ``email_identity`` once the address is confirmed). ``email`` (optional) makes the
+    supporter a follower of the report; it is e-mailed only when ``email_confirmed``.
+    Giving it on a second "+1" from the same supporter adds it to the existing support
+    (the "+1" itself is not counted twice).
     """
     if not identity.strip():
         raise ReportError(FieldError("identity", _("Soutien anonyme impossible.")))
     email = (email or "").strip()
     if email:
         try:
-            validate_email(email)
+            email = normalise_email(email)
             if len(email) > 254:
                 raise DjangoValidationError("too long")
         except DjangoValidationError:
             raise ReportError(FieldError("email", _("Adresse e-mail invalide."))) from None
+    confirmed_at = timezone.now() if email and email_confirmed else None
     fingerprint = supporter_fingerprint(identity)
     with action(
         "reports.supported",
@@ -74,13 +114,16 @@ def support_report(
         if existing is not None:
             # Not a new "+1": nothing to audit, no page changes.
             act.audited, act.versions = False, ()
-            if email and existing.email != email:
+            if email and (existing.email != email or (confirmed_at and not existing.email_confirmed_at)):
                 existing.email = email
-                existing.save(update_fields=["email"])
+                existing.email_confirmed_at = confirmed_at
+                existing.save(update_fields=["email", "email_confirmed_at"])
             return False
         try:
             with transaction.atomic():
-                Support.objects.create(report_id=report.pk, fingerprint=fingerprint, email=email)
+                Support.objects.create(
+                    report_id=report.pk, fingerprint=fingerprint, email=email, email_confirmed_at=confirmed_at
+                )
         except IntegrityError:  # the same supporter, at the same instant
             act.audited, act.versions = False, ()
             return False
@@ -90,23 +133,40 @@ def support_report(
     return True
 
 
+def support_as_resident(report: Report, user: Any, *, follow: bool, ip_address: str | None = None) -> bool:
+    """A verified resident's "+1", counted at once (their address is already confirmed)."""
+    if not verified_resident(user):
+        raise ReportError(FieldError("identity", _("Connectez-vous avec un compte confirmé.")))
+    return support_report(
+        report,
+        account_identity(user),
+        email=user.email if follow else None,
+        email_confirmed=True,
+        ip_address=ip_address,
+    )
+
+
 def followers_of(report: Report | int) -> list[str]:
-    """The e-mail addresses of the report's followers (supporters who left one); personal data."""
+    """The confirmed e-mail addresses of the report's followers; personal data."""
     report_id = report if isinstance(report, int) else report.pk
     return sorted(
-        set(Support.objects.filter(report_id=report_id).exclude(email="").values_list("email", flat=True))
+        set(
+            Support.objects.filter(report_id=report_id, email_confirmed_at__isnull=False)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
     )
 
 
 def notify_followers(report_id: int, event_id: int) -> int:
-    """E-mail the followers of a report the news of ``event_id``, one message each (after commit).
+    """Queue the news of ``event_id`` for the report's confirmed followers, one message each.
 
-    Each follower gets their own message (no one sees another's address). Failures are
-    logged, never raised. Returns the number of messages sent.
+    Each follower gets their own message (no one sees another's address); the task queue
+    sends them (``core.mail``). Failures are logged, never raised. Returns the number of
+    messages queued.
     """
     import logging
 
-    from django.core.mail import send_mass_mail
     from django.utils import translation
 
     from territoire.reports import notifications
@@ -118,7 +178,8 @@ def notify_followers(report_id: int, event_id: int) -> int:
         )
         if report is None or event is None or report.hidden:
             return 0
-        recipients = [e for e in followers_of(report_id) if e.lower() != report.email.lower()]
+        reporter = report.email.lower() if report.email_confirmed_at else ""
+        recipients = [e for e in followers_of(report_id) if e.lower() != reporter]
         if not recipients:
             return 0
         with translation.override("fr"):
@@ -143,8 +204,7 @@ def notify_followers(report_id: int, event_id: int) -> int:
                     "Ce message est envoyé automatiquement ; vous le recevez parce que vous avez laissé votre adresse."
                 ),
             ]
-        body = "\n".join(lines)
-        return int(send_mass_mail([(subject, body, None, [r]) for r in recipients], fail_silently=False))
+        return send_later(subject, "\n".join(lines), recipients)
     except Exception:
         logging.getLogger(__name__).exception("reports: notification of followers of %s failed", report_id)
         return 0

@@ -64,11 +64,15 @@ def _status_of(organisation_id: int, status: ReportStatus | str) -> ReportStatus
 
 def _notify(report: Report, event: ReportEvent) -> None:
     """After commit: e-mail the reporter (if they left an address) and the report's followers."""
-    if report.email:
+    if report.email and report.email_confirmed_at is not None:
         from territoire.reports import notifications
 
         transaction.on_commit(lambda: notifications.notify_reporter(report.pk, event.pk))
-    if Support.objects.filter(report_id=report.pk).exclude(email="").exists():
+    if (
+        Support.objects.filter(report_id=report.pk, email_confirmed_at__isnull=False)
+        .exclude(email="")
+        .exists()
+    ):
         transaction.on_commit(lambda: notify_followers(report.pk, event.pk))
 
 

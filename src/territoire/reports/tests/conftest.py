@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from territoire.api.models import ApiToken
@@ -142,6 +143,7 @@ def make_report(territory: Territory) -> Callable[..., Report]:
         point: tuple[float, float] = ALPHA_SUD,
         service_code: str = "voirie",
         description: str = "Un trou",
+        confirm_email: bool = True,
         **extra: Any,
     ) -> Report:
         data: dict[str, Any] = {
@@ -153,7 +155,12 @@ def make_report(territory: Territory) -> Callable[..., Report]:
         }
         kwargs = {k: extra.pop(k) for k in ("requested_at", "source", "photo") if k in extra}
         data.update(extra)
-        return services.submit_report(data, organisation=territory.organisation, **kwargs)
+        report = services.submit_report(data, organisation=territory.organisation, **kwargs)
+        if report.email and confirm_email:
+            # As if the reporter had opened the confirmation link (tested in test_confirmations).
+            Report.objects.filter(pk=report.pk).update(email_confirmed_at=timezone.now())
+            report.refresh_from_db()
+        return report
 
     return make
 

@@ -85,7 +85,7 @@ def test_supporter_with_email_follows_the_report(
     make_report: Callable[..., Report], agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     report = make_report(email="auteur@example.org")
-    assert services.support_report(report, "session-a", email="voisin@example.org")
+    assert services.support_report(report, "session-a", email="voisin@example.org", email_confirmed=True)
     assert services.support_report(report, "session-b")  # a "+1" without e-mail: not a follower
     assert services.support_report(report, "session-c", email="")
     assert services.followers_of(report) == ["voisin@example.org"]
@@ -103,7 +103,7 @@ def test_supporter_with_email_follows_the_report(
 def test_follower_email_added_on_a_second_plus_one(make_report: Callable[..., Report]) -> None:
     report = make_report()
     assert services.support_report(report, "session-a")
-    assert not services.support_report(report, "session-a", email="tard@example.org")
+    assert not services.support_report(report, "session-a", email="tard@example.org", email_confirmed=True)
     report.refresh_from_db()
     assert report.supporters_count == 1
     assert services.followers_of(report) == ["tard@example.org"]
@@ -121,7 +121,7 @@ def test_followers_are_told_of_public_answers_not_notes(
     make_report: Callable[..., Report], agent: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     report = make_report()
-    services.support_report(report, "session-a", email="voisin@example.org")
+    services.support_report(report, "session-a", email="voisin@example.org", email_confirmed=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.add_answer(report, "Note interne", actor=agent, public=False)
     assert mail.outbox == []

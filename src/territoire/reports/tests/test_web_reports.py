@@ -19,7 +19,7 @@ from PIL import ExifTags, Image
 
 from territoire.core.uploads import sanitise_image
 from territoire.reports import services
-from territoire.reports.models import Report, ReportPhoto, Support
+from territoire.reports.models import Report, ReportPhoto
 from territoire.reports.tests.conftest import ALPHA_NORD, ALPHA_SUD, OUTSIDE, Territory, jpeg_bytes
 from territoire.territory.models import Zone
 
@@ -290,49 +290,6 @@ def test_confirmation_step_is_validated_again(
     assert expired.status_code == 422
     assert "joignez-la à nouveau" in field_error(expired, "photo")
     assert Report.objects.count() == 1
-
-
-def test_plus_one_counts_once_per_browser(
-    client: Client, territory: Territory, make_report: Callable[..., Report]
-) -> None:
-    report = make_report(ALPHA_SUD)
-    url = f"/t/{SIREN}/signalements/{report.public_id}/soutenir/"
-    first = client.post(url)
-    assert first.status_code == 302
-    assert first["Location"] == f"/t/{SIREN}/signalements/{report.public_id}/"
-    again = client.post(url)
-    assert again.status_code == 302
-    report.refresh_from_db()
-    assert report.supporters_count == 1
-    assert Support.objects.filter(report=report).count() == 1
-    other_browser = Client()
-    other_browser.post(url)
-    report.refresh_from_db()
-    assert report.supporters_count == 2
-    assert client.get(url).status_code == 405
-
-
-def test_plus_one_with_an_email_follows_the_report_without_showing_it(
-    client: Client,
-    territory: Territory,
-    make_report: Callable[..., Report],
-    make_staff: Callable[..., Any],
-    mailoutbox: list[Any],
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    report = make_report(ALPHA_SUD)
-    page = client.get(f"/t/{SIREN}/signalements/{report.public_id}/").content.decode()
-    assert 'id="support-email"' in page
-    client.post(f"/t/{SIREN}/signalements/{report.public_id}/soutenir/", {"email": "voisine@example.org"})
-    assert Support.objects.get(report=report).email == "voisine@example.org"
-    assert (
-        "voisine@example.org"
-        not in client.get(f"/t/{SIREN}/signalements/{report.public_id}/").content.decode()
-    )
-    staff = make_staff(territory.organisation)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.change_status(report, "resolu", actor=staff, answer="Rebouché.")
-    assert any("voisine@example.org" in message.to for message in mailoutbox)
 
 
 def test_plus_one_on_a_closed_report_is_refused_with_a_message(

@@ -16,14 +16,12 @@ cache under a random reference (see ``forms.keep_pending_photo``).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -46,13 +44,11 @@ from territoire.reports.forms import (
 )
 from territoire.reports.forms import keep_pending_photo as keep_photo
 from territoire.reports.models import Report
+from territoire.reports.services import confirmations
 from territoire.territory.models import Commune, Organisation, Scope, Zone
 from territoire.territory.selectors import organisation_of, scope_by_code
 
 PAGE_SIZE = 20
-SUPPORTER_COOKIE = "territoire_soutien"
-SUPPORTER_COOKIE_SALT = "territoire.reports.supporter"
-SUPPORTER_COOKIE_AGE = 365 * 24 * 3600
 STATS_DAYS = 365
 
 
@@ -320,6 +316,7 @@ def detail(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespon
         "answers": [entry for entry in history if entry.message],
         "points": report_points(place, [report]),
         "duplicate_of": _visible_duplicate_target(place, report),
+        "supporter_verified": services.verified_resident(request.user),
     }
     return render(request, "reports/detail.html", context)
 
@@ -332,39 +329,48 @@ def _visible_duplicate_target(place: Place, report: Report) -> Report | None:
     return target if target is not None and place.holds(target) else None
 
 
-def _supporter_identity(request: HttpRequest) -> tuple[str, str | None]:
-    """(identity for the "+1", new cookie value to set or None).
-
-    A "+1" counts once per browser: a random value kept in a signed cookie (no session,
-    nothing personal). No cookie yet: one is created with this first "+1".
-    """
-    raw = request.COOKIES.get(SUPPORTER_COOKIE, "")
-    try:
-        value = signing.get_cookie_signer(salt=SUPPORTER_COOKIE_SALT).unsign(raw) if raw else ""
-    except signing.BadSignature:
-        value = ""
-    if value:
-        return f"browser:{value}", None
-    value = secrets.token_urlsafe(24)
-    return f"browser:{value}", signing.get_cookie_signer(salt=SUPPORTER_COOKIE_SALT).sign(value)
-
-
 @rate_limited("public_write")
 @require_POST
 def support(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpResponse:
+    """A "+1": counted at once for a verified resident, else once the address given with it
+    is confirmed (a link by e-mail). Never by cookie: dropping one must not count again."""
     place = place_of(scope_code)
     report = public_report(place, public_id)
-    identity, new_cookie = _supporter_identity(request)
+    back = redirect("reports-detail", place.scope.code, report.public_id)
+    follow = bool(request.POST.get("follow"))
     try:
-        added = services.support_report(
-            report,
-            identity,
-            email=request.POST.get("email", "").strip() or None,
-            ip_address=client_ip(request),
-        )
+        if report.hidden or not report.is_open:
+            raise services.ReportError(
+                services.FieldError("report", _("Ce signalement ne peut plus être soutenu."))
+            )
+        if services.verified_resident(request.user):
+            added = services.support_as_resident(
+                report, request.user, follow=follow, ip_address=client_ip(request)
+            )
+        else:
+            email = request.POST.get("email", "").strip()
+            if not email:
+                messages.error(
+                    request,
+                    _(
+                        "Indiquez votre adresse e-mail (ou connectez-vous) : un soutien compte une fois "
+                        "par personne, et nous vous envoyons un lien pour le confirmer."
+                    ),
+                )
+                return back
+            confirmations.request_support(report, email, follow=follow)
+            forget_pending_photo(request.POST.get("photo_ref", ""))
+            messages.info(
+                request,
+                _(
+                    "Nous vous avons envoyé un e-mail : votre soutien sera compté quand vous aurez "
+                    "ouvert le lien qu'il contient."
+                ),
+            )
+            return back
     except services.ReportError as error:
         messages.error(request, " ".join(e.message for e in error.errors))
-        return redirect("reports-detail", place.scope.code, report.public_id)
+        return back
     forget_pending_photo(request.POST.get("photo_ref", ""))
     if added:
         messages.success(
@@ -373,17 +379,23 @@ def support(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespo
         )
     else:
         messages.info(request, _("Vous aviez déjà soutenu ce signalement."))
-    response = redirect("reports-detail", place.scope.code, report.public_id)
-    if new_cookie:
-        response.set_cookie(
-            SUPPORTER_COOKIE,
-            new_cookie,
-            max_age=SUPPORTER_COOKIE_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-    return response
+    return back
+
+
+@rate_limited("public_write")
+@require_safe
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of a confirmation e-mail (a reporter's or a supporter's address)."""
+    try:
+        done = confirmations.confirm(token, ip_address=client_ip(request))
+    except services.ReportError as error:
+        context = {"error": " ".join(e.message for e in error.errors)}
+        return render(request, "reports/confirm_email.html", context, status=400)
+    return render(
+        request,
+        "reports/confirm_email.html",
+        {"error": "", "kind": done.kind, "counted": done.counted, "report": done.report},
+    )
 
 
 @require_safe

@@ -11,9 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from territoire.participation import rules
-from territoire.participation.census import import_census
+from territoire.participation.census import digest, import_census, parse_birth_date, release_census_entry
 from territoire.participation.errors import PabulibError, ParticipationError
-from territoire.participation.models import Envelope
+from territoire.participation.models import CensusEntry, CensusKey, Envelope
 from territoire.participation.pabulib import parse_pabulib
 from territoire.participation.pabulib_io import export_pabulib_text
 from territoire.participation.services.pabulib import import_pabulib
@@ -45,6 +45,15 @@ class Command(BaseCommand):
         census.add_argument("file", help="CSV: nom;prenom;date_naissance[;quartier]")
         census.add_argument("--commune", required=True, help="INSEE code")
         census.add_argument("--keep", action="store_true", help="keep entries absent from the file")
+        release = sub.add_parser(
+            "release-census",
+            help="free a claimed census entry (the resident, seen at the town hall, can then verify)",
+        )
+        release.add_argument("--commune", required=True, help="INSEE code")
+        release.add_argument("--last-name", required=True)
+        release.add_argument("--first-name", required=True)
+        release.add_argument("--birth-date", required=True, help="YYYY-MM-DD or DD/MM/YYYY")
+        release.add_argument("--reason", required=True, help="why (kept in the audit trail)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "_" + options["action"].replace("-", "_"))(options)
@@ -134,6 +143,28 @@ class Command(BaseCommand):
         if envelope is None:
             raise CommandError(f"unknown budget {ref!r} or envelope {options['envelope']!r}", returncode=2)
         self.stdout.write(export_pabulib_text(envelope), ending="")
+
+    def _release_census(self, options: dict[str, Any]) -> None:
+        commune = self._commune(options["commune"])
+        try:
+            born = parse_birth_date(options["birth_date"])
+        except ValueError as exc:
+            raise CommandError(
+                f"--birth-date: unreadable date {options['birth_date']!r}", returncode=2
+            ) from exc
+        key = CensusKey.objects.filter(commune=commune).first()
+        value = digest(key.salt, options["last_name"], options["first_name"], born) if key else ""
+        entry = CensusEntry.objects.filter(commune=commune, digest=value).select_related("commune").first()
+        if entry is None:
+            raise CommandError(f"{commune.name}: no such person on the census list", returncode=2)
+        if entry.claimed_by_id is None:
+            self.stdout.write(f"{commune.name}: the entry is not claimed; nothing to do.")
+            return
+        try:
+            release_census_entry(entry, actor=None, reason=options["reason"])
+        except ParticipationError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        self.stdout.write(self.style.SUCCESS(f"{commune.name}: the entry is free (audited)."))
 
     def _import_census(self, options: dict[str, Any]) -> None:
 
