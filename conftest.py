@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import translation
 
 from territoire.accounts.testing import StaffClient
@@ -16,6 +17,13 @@ from territoire.api.models import ApiToken
 from territoire.reports import locate
 from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation
+
+# The suite runs on a per-process cache (each test process is one "worker"): query counts
+# and cache-free tests stay as they are. The default, database cache is tested by name
+# (core/tests/test_checks.py), with its table made there.
+override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+).enable()
 
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
 

@@ -58,6 +58,16 @@ def test_security_headers_on_public_pages(client: Client) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/admin/login/", "/admin/"])
+def test_the_admin_is_served_under_the_same_csp(client: Client, url: str) -> None:
+    # The README promises the CSP everywhere; /admin/ used to be left out.
+    response = client.get(url)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+
+@pytest.mark.django_db
 def test_health_checks(client: Client) -> None:
     assert client.get("/healthz/live").content == b"ok"
     assert client.get("/healthz/ready").json() == {"status": "ok"}

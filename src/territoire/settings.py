@@ -50,7 +50,7 @@ def _secret_key() -> str:
     # restarts and two gunicorn workers agree.
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(64))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -171,13 +171,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The default cache holds the rate limits' counters and the page cache: it is shared by
+# every worker. The database cache by default (its table made by `territoire
+# createcachetable`), Redis when configured (CACHE_BACKEND=redis,
+# CACHE_LOCATION=redis://host:6379/0). A per-process cache ("locmem", "dummy") is for
+# one-process runs only: a system check refuses it under several gunicorn workers.
+CACHE_BACKENDS = {
+    "database": "django.core.cache.backends.db.DatabaseCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+_cache_backend = os.environ.get("CACHE_BACKEND", "database")
+_cache_backend = CACHE_BACKENDS.get(_cache_backend, _cache_backend)
 CACHES = {
     "default": {
-        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("CACHE_LOCATION", "territoire"),
+        "BACKEND": _cache_backend,
+        "LOCATION": os.environ.get(
+            "CACHE_LOCATION",
+            "territoire_cache" if _cache_backend == CACHE_BACKENDS["database"] else "territoire",
+        ),
         "TIMEOUT": 600,
     }
 }
+if _cache_backend == CACHE_BACKENDS["database"]:
+    # Culling counts the table's rows on every write: keep room for the page cache.
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))}
 
 TASKS = {
     "default": {
@@ -208,11 +227,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "admin:login"
 
-# Login throttling and lockout (django-axes): a username from one address is locked out
-# after AXES_FAILURE_LIMIT failures, for AXES_COOLOFF_TIME; a success resets the count.
+# Login throttling and lockout (django-axes, attempts kept in the database: every worker
+# sees them): a username is locked out after AXES_FAILURE_LIMIT failures, from one address
+# or from many (password spraying spreads its tries over addresses), for AXES_COOLOFF_TIME;
+# a success resets the count. Guessing from one address across usernames meets the
+# "login" rate limit.
 AXES_FAILURE_LIMIT = int(os.environ.get("TERRITOIRE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("TERRITOIRE_LOGIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
@@ -234,6 +256,9 @@ STATIC_ROOT = (
     else None
 )
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads readable by the service's account only (the site serves them itself).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -31,3 +31,5 @@ def build() -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = build()
+# Oversize or too-many-fields requests answered in each API's error shape.
+handler400 = "territoire.core.responses.bad_request"

@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle")
 
     def ready(self) -> None:
-        from territoire.core import signals  # noqa: F401  (connects the data-version bump)
+        from territoire.core import checks, signals  # noqa: F401  (registers checks, connects the data-version bump)

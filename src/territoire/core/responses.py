@@ -14,14 +14,17 @@ from collections.abc import Callable
 from html import escape as escape_html
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from territoire.core import modules
 
 PAGE_TITLES: dict[int, Callable[[], str]] = {
     400: lambda: _("Requête refusée"),
+    413: lambda: _("Envoi trop volumineux"),
     429: lambda: _("Trop de demandes"),
 }
 
@@ -55,3 +58,36 @@ def edge_error(request: HttpRequest, status: int, detail: str, message: Callable
     if respond is not None:
         return respond(request, status, detail)
     return _page(request, status, message)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: an oversize body or too many fields, in the shape of the path's API.
+
+    Django raises these while reading the request (``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+    ``DATA_UPLOAD_MAX_NUMBER_FIELDS``, ``DATA_UPLOAD_MAX_NUMBER_FILES``), in a middleware
+    or in a view, and answers with its HTML 400 page: an API client expects its own error
+    document, a person a page in their language. Other bad requests keep Django's page.
+    """
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return edge_error(
+            request,
+            413,
+            f"request body too large (more than {limit} bytes outside uploaded files)",
+            lambda: (
+                _(
+                    "Le contenu envoyé dépasse la taille acceptée (%(size)s octets hors fichiers joints). "
+                    "Raccourcissez le texte, ou envoyez-le en plusieurs fois."
+                )
+                % {"size": limit}
+            ),
+        )
+    if isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+        what = "files" if isinstance(exception, TooManyFilesSent) else "fields"
+        return edge_error(
+            request,
+            400,
+            f"too many {what} in the request",
+            lambda: _("La requête contient trop de champs ou de fichiers : aucune page n’en attend autant."),
+        )
+    return defaults.bad_request(request, exception or Exception())

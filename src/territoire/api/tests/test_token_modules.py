@@ -104,3 +104,32 @@ def test_an_open311_key_of_the_whole_installation_opens_no_json_api_endpoint(
     token.modules = []
     with pytest.raises(ValidationError, match="organisation"):
         token.full_clean()
+
+
+@pytest.mark.parametrize("days", ["-1", "-365", "99999999"])
+def test_create_token_refuses_a_validity_that_would_not_expire_or_overflow(
+    organisation: Organisation, days: str
+) -> None:
+    # --days -1 used to issue a token that never expires, without a word.
+    with pytest.raises(CommandError, match="--days") as raised:
+        call_command(
+            "api", "create-token", "X", "--organisation", organisation.siren, "--days", days,
+            stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+    assert raised.value.returncode == 2
+    assert not ApiToken.objects.filter(name="X").exists()
+
+
+def test_create_token_says_when_a_token_never_expires(organisation: Organisation) -> None:
+    err = io.StringIO()
+    call_command(
+        "api", "create-token", "Y", "--organisation", organisation.siren, "--days", "0",
+        stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert ApiToken.objects.get(name="Y").expires_at is None
+    assert "never expires" in err.getvalue()
+    call_command(
+        "api", "create-token", "Z", "--organisation", organisation.siren, "--days", "1",
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    assert ApiToken.objects.get(name="Z").expires_at is not None

@@ -21,9 +21,10 @@ MEDIA_DIR = "media/"
 CHUNK = 2000
 HASH_BLOCK = 1 << 20
 
-# Rebuilt by ``migrate`` (content types, permissions) or transient (sessions): never
-# dumped, and allowed to hold rows in the target of a restore.
-EXCLUDED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Rebuilt by ``migrate`` (content types, permissions) or transient (sessions, the
+# scheduler's lease: a restored lease would keep the new scheduler waiting for a process
+# of the old host): never dumped, and allowed to hold rows in the target of a restore.
+EXCLUDED = {"contenttypes.contenttype", "auth.permission", "sessions.session", "core.lease"}
 # Referred to by natural key: their ids differ from one database to another.
 NATURAL: tuple[type[models.Model], ...] = (ContentType, Permission)
 

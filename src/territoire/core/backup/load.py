@@ -27,6 +27,7 @@ from territoire.core.backup.base import (
     non_empty_models,
 )
 from territoire.core.backup.verify import archive_objects, open_archive, verify
+from territoire.core.safepaths import UnsafePathError, inside
 
 
 def _insert(model: type[models.Model], objects: list[models.Model]) -> None:
@@ -72,13 +73,24 @@ def _load(archive: zipfile.ZipFile, entry: dict[str, Any]) -> int:
 
 
 def _stage_media(archive: zipfile.ZipFile, manifest: Manifest, root: Path) -> tuple[Path | None, list[str]]:
-    """Extract the files into a staging folder beside MEDIA_ROOT; refuse to clobber."""
+    """Extract the files into a staging folder beside MEDIA_ROOT; refuse to clobber.
+
+    The manifest's paths were checked when it was read; each is checked again against
+    the folder it is written into (``inside`` resolves it, so a symbolic link already
+    under MEDIA_ROOT cannot lead a file elsewhere either). Whatever fails, the staging
+    folder is removed: a refused archive leaves no file behind.
+    """
     entries = manifest.media
     if not entries:
         return None, []
     conflicts = []
     for entry in entries:
-        existing = root / entry["path"]
+        try:
+            existing = inside(root, entry["path"])
+        except UnsafePathError as exc:
+            raise ArchiveError(
+                f"the media entry {entry['path']!r} would be written outside MEDIA_ROOT"
+            ) from exc
         if existing.exists():
             if existing.is_file() and _file_sha(existing) == entry["sha256"]:
                 continue
@@ -90,15 +102,26 @@ def _stage_media(archive: zipfile.ZipFile, manifest: Manifest, root: Path) -> tu
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".territoire-restore-", dir=root.parent))
     moved = []
-    for entry in entries:
-        target = staging / entry["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(entry["part"]) as member, target.open("wb") as out:
-            shutil.copyfileobj(member, out, HASH_BLOCK)
-        if _file_sha(target) != entry["sha256"]:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ArchiveError(f"{entry['part']} does not match its SHA-256 in the manifest")
-        moved.append(entry["path"])
+    try:
+        for entry in entries:
+            try:
+                target = inside(staging, entry["path"])
+            except UnsafePathError as exc:
+                raise ArchiveError(
+                    f"the media entry {entry['path']!r} would be written outside its folder"
+                ) from exc
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(entry["part"]) as member, target.open("xb") as out:
+                shutil.copyfileobj(member, out, HASH_BLOCK)
+            if _file_sha(target) != entry["sha256"]:
+                raise ArchiveError(f"{entry['part']} does not match its SHA-256 in the manifest")
+            moved.append(entry["path"])
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ArchiveError(f"its files cannot be extracted: {exc}") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return staging, moved
 
 
@@ -147,7 +170,7 @@ def restore(path: Path, progress: Progress = _noop) -> Manifest:
             raise
     if staging is not None:
         for relative in files:
-            target = media_root / relative
+            target = inside(media_root, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             source = staging / relative
             if source.exists():

@@ -7,7 +7,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from django.core.serializers import base as serializer_base
@@ -29,6 +29,7 @@ from territoire.core.backup.base import (
     backed_up_models,
     model_of,
 )
+from territoire.core.safepaths import UnsafePathError, relative_path
 
 
 def open_archive(path: Path) -> zipfile.ZipFile:
@@ -40,13 +41,44 @@ def open_archive(path: Path) -> zipfile.ZipFile:
         raise ArchiveError(f"{path} is not a backup archive (not a readable ZIP file)") from exc
 
 
-def _safe_member(name: Any, prefix: str) -> str:
-    if not isinstance(name, str) or not name.startswith(prefix):
-        raise ArchiveError(f"the manifest names an invalid part: {name!r}")
-    parts = PurePosixPath(name).parts
-    if name.startswith("/") or "\\" in name or any(p in {"", ".", ".."} for p in parts) or len(parts) < 2:
-        raise ArchiveError(f"the manifest names an unsafe path: {name!r}")
-    return name
+def _safe_part(name: Any, prefix: str, label: str) -> str:
+    """``name`` if it is a plain relative member name under ``prefix``, checked on the raw string."""
+    try:
+        relative_path(name)
+    except UnsafePathError as exc:
+        raise ArchiveError(f"the manifest entry of {label} names an unsafe path: {exc}") from exc
+    if not name.startswith(prefix) or name == prefix:
+        raise ArchiveError(f"the manifest entry of {label} names an invalid part: {name!r}")
+    return str(name)
+
+
+def _check_media_paths(entries: list[dict[str, Any]]) -> None:
+    """Every media path relative and plain, each named once, none both a file and a folder.
+
+    Checked on the manifest's raw strings, before any file is read or written: a path
+    such as ``/tmp/x``, ``../x`` or ``a//b`` refuses the whole archive.
+    """
+    paths: set[str] = set()
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise ArchiveError("manifest.json: a media entry is malformed")
+        raw = entry.get("path")
+        try:
+            path = relative_path(raw)
+        except UnsafePathError as exc:
+            raise ArchiveError(f"the manifest's media entry {raw!r} names an unsafe path: {exc}") from exc
+        if entry.get("part") != f"{MEDIA_DIR}{path}":
+            raise ArchiveError(f"manifest.json: the media entry {path!r} is malformed")
+        _safe_part(entry["part"], MEDIA_DIR, repr(path))
+        if path in paths:
+            raise ArchiveError(f"manifest.json lists the media file {path!r} twice")
+        paths.add(path)
+    for path in paths:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in paths:
+                raise ArchiveError(f"manifest.json: {folder!r} is both a file and the folder of {path!r}")
 
 
 def _read_manifest(archive: zipfile.ZipFile) -> Manifest:
@@ -82,10 +114,8 @@ def _read_manifest(archive: zipfile.ZipFile) -> Manifest:
         if label in manifest.counts:
             raise ArchiveError(f"manifest.json lists {label} twice")
         manifest.counts[label] = entry["count"]
-    for entry in manifest.media:
-        if not isinstance(entry, dict) or entry.get("part") != f"{MEDIA_DIR}{entry.get('path')}":
-            raise ArchiveError("manifest.json: a media entry is malformed")
-        _safe_member(entry["part"], MEDIA_DIR)
+        _safe_part(entry["part"], DB_DIR, label)
+    _check_media_paths(manifest.media)
     return manifest
 
 

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         create.add_argument("--organisation", required=True, help="SIREN")
         create.add_argument("--commune", help="INSEE code (default: the whole organisation)")
         create.add_argument("--write", action="store_true", help="allow recording measurements")
-        create.add_argument("--days", type=int, default=365, help="validity in days (0: no expiry)")
+        create.add_argument(
+            "--days", type=int, default=365, help="validity in days, at least 1 (0: no expiry, said so)"
+        )
         create.add_argument(
             "--module",
             action="append",
@@ -39,6 +41,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "create-token":
+            days = options["days"]
+            if days < 0:
+                # A negative validity used to issue a token that never expires, silently.
+                raise CommandError(
+                    f"--days {days}: a validity is at least 1 day (0 for a token that never expires)",
+                    returncode=2,
+                )
+            try:
+                expires = timezone.now() + timedelta(days=days) if days > 0 else None
+            except OverflowError as exc:
+                raise CommandError(f"--days {days}: too far in the future", returncode=2) from exc
             org = Organisation.objects.filter(siren=options["organisation"]).first()
             if org is None:
                 raise CommandError(f"--organisation {options['organisation']}: unknown SIREN", returncode=2)
@@ -56,7 +69,6 @@ class Command(BaseCommand):
                     f"--module {', '.join(unknown)}: unknown module; choose among {', '.join(sorted(known))}",
                     returncode=2,
                 )
-            expires = timezone.now() + timedelta(days=options["days"]) if options["days"] > 0 else None
             token, raw = ApiToken.issue(
                 name=options["name"],
                 organisation=org,
@@ -71,7 +83,8 @@ class Command(BaseCommand):
                 f"Token {token.key_prefix}… for {org.name}{' / ' + commune.name if commune else ''}, "
                 f"{'read-write' if token.can_write else 'read-only'}"
                 f"{', modules ' + ', '.join(token.modules) if token.modules else ', every module'}"
-                f"{', expires ' + expires.date().isoformat() if expires else ''}. It is shown only once."
+                f"{', expires ' + expires.date().isoformat() if expires else ', never expires'}. "
+                "It is shown only once."
             )
         elif action == "revoke-token":
             updated = ApiToken.objects.filter(key_prefix=options["prefix"], revoked_at__isnull=True).update(
