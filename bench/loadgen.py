@@ -17,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -478,7 +479,7 @@ def run_paced(
     rate: float,
     duration: float,
     clients: int = 8,
-    id_of: Any = None,
+    id_of: Callable[[bytes], list[str]] | None = None,
 ) -> ScriptedResult:
     """Send ``rate`` requests a second for ``duration`` seconds, on schedule (open loop).
 
