@@ -80,7 +80,7 @@ bench: install-test
 	$(BIN)/python bench/rounds.py
 	$(BIN)/python bench/tally.py
 	$(BIN)/python bench/open311.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/load.py --database both
 
 messages: install
 	cd src/territoire && ../../$(BIN)/territoire makemessages -l en --no-obsolete && ../../$(BIN)/territoire compilemessages -l en

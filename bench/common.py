@@ -217,3 +217,78 @@ def wait_until_stable(read: Callable[[], int], *, quiet_s: float = 1.5, limit_s:
         elif time.monotonic() - changed >= quiet_s:
             break
     return value
+
+
+# --- SQLite or PostgreSQL, read by the benchmarks ----------------------------------------
+
+# A benchmark's database: a SQLite file, or a PostgreSQL URL (``postgres://…``).
+Database = Path | str
+
+
+class ReadConnection:
+    """A connection that takes SQLite's ``?`` placeholders on either database.
+
+    The benchmarks' few read queries are plain SQL that both databases accept; only the
+    placeholder differs (psycopg wants ``%s``).
+    """
+
+    def __init__(self, database: Database, *, timeout: float = 30) -> None:
+        self.postgres = isinstance(database, str)
+        if isinstance(database, str):
+            import psycopg  # the project's dependency, in the venv
+
+            self._conn: Any = psycopg.connect(database, autocommit=True, connect_timeout=int(timeout))
+        else:
+            self._conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=timeout)
+
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        if self.postgres:
+            sql = sql.replace("?", "%s")
+        return self._conn.execute(sql, params)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The errors of a query on a missing table, on either database."""
+    errors: list[type[Exception]] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # SQLite-only install
+        pass
+    return tuple(errors)
+
+
+def database_count(database: Database, sql: str, params: tuple[Any, ...] = ()) -> int:
+    """One integer from the benchmark's database (read-only on SQLite: the server may be writing)."""
+    with closing(ReadConnection(database)) as db:
+        return int(db.execute(sql, params).fetchone()[0])
+
+
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_recreate(name: str) -> str:
+    """Drop and create the PostgreSQL database ``name`` on 127.0.0.1:5432; return its URL."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return pg_url(name)
+
+
+def pg_drop(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

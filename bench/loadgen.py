@@ -17,6 +17,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -459,4 +460,102 @@ def run_closed_loop(
         latencies_ms={kind: sorted(values) for kind, values in latencies.items()},
         statuses=statuses,
         socket_errors=failures,
+    )
+
+
+# --- Writes at a fixed rate (open loop) -------------------------------------------------
+
+
+def quantiles_of(sorted_values: list[float], count: int = 1000) -> list[float]:
+    """``count`` evenly spaced nearest-rank quantiles, as the wrk script reports them."""
+    return [percentile(sorted_values, (i + 1) / count) for i in range(count)] if sorted_values else []
+
+
+def run_paced(
+    host: str,
+    port: int,
+    requests: list[tuple[str, str, bytes]],
+    *,
+    rate: float,
+    duration: float,
+    clients: int = 8,
+    id_of: Callable[[bytes], list[str]] | None = None,
+) -> ScriptedResult:
+    """Send ``rate`` requests a second for ``duration`` seconds, on schedule (open loop).
+
+    Request *i* is due at ``i / rate`` s; ``clients`` threads take the due requests in turn,
+    so one slow answer does not hold back the next one (a storm does not wait for the
+    server). Latency is measured from the request's start. ``requests`` are (method, path,
+    form body), taken round robin; ``id_of(body)`` returns the ids an answer acknowledges.
+    """
+    total = max(1, round(rate * duration))
+    lock = threading.Lock()
+    next_index = [0]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    ids: list[str] = []
+    socket_errors = [0]
+    started = time.perf_counter()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(host, port, timeout=10)
+        try:
+            while True:
+                with lock:
+                    index = next_index[0]
+                    next_index[0] += 1
+                if index >= total:
+                    return
+                due = started + index / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)  # the schedule, not a wait for another thread
+                method, path, body = requests[index % len(requests)]
+                began = time.perf_counter()
+                try:
+                    conn.request(
+                        method, path, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+                    )
+                    response = conn.getresponse()
+                    payload = response.read()
+                except (OSError, http.client.HTTPException):
+                    with lock:
+                        socket_errors[0] += 1
+                    conn.close()
+                    continue
+                elapsed_ms = (time.perf_counter() - began) * 1000.0
+                found = list(id_of(payload)) if id_of and 200 <= response.status < 300 else []
+                with lock:
+                    latencies.append(elapsed_ms)
+                    statuses[response.status] = statuses.get(response.status, 0) + 1
+                    ids.extend(found)
+                if response.will_close:
+                    conn.close()
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(max(1, clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration + 60)
+    elapsed = time.perf_counter() - started
+    values = sorted(latencies)
+    non_2xx = sum(n for status, n in statuses.items() if not 200 <= status < 400)
+    load = LoadResult(
+        generator="python (paced)",
+        duration_s=round(elapsed, 2),
+        requests=len(values),
+        requests_per_s=round(len(values) / elapsed, 2) if elapsed else 0.0,
+        p50_ms=round(percentile(values, 0.50), 3),
+        p99_ms=round(percentile(values, 0.99), 3),
+        non_2xx=non_2xx,
+        socket_errors={"socket": socket_errors[0]} if socket_errors[0] else {},
+    )
+    return ScriptedResult(
+        load=load,
+        statuses=statuses,
+        ids=ids,
+        quantiles_ms=[round(x, 3) for x in quantiles_of(values)],
+        max_ms=round(values[-1], 3) if values else 0.0,
     )

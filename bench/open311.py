@@ -39,13 +39,16 @@ from urllib.parse import quote, urlencode
 import loadgen
 from common import (
     LOOPBACK,
+    Database,
+    ReadConnection,
+    database_count,
+    database_errors,
     fresh_sqlite,
     gunicorn_server,
     http_request,
     log,
     machine_info,
     run_step,
-    sqlite_count,
     stop_on_signals,
     territoire_env,
     wait_until_stable,
@@ -119,11 +122,15 @@ def bench_env(
 
 
 def build_demo(
-    env: dict[str, str], db_path: Path, *, communes: int, months: int, seed: int
+    env: dict[str, str], db_path: Database, *, communes: int, months: int, seed: int
 ) -> dict[str, float]:
-    """A fresh database holding the demo territory; returns the duration of each step."""
-    fresh_sqlite(db_path)
-    log(f"fresh database {db_path.relative_to(REPO)}")
+    """A fresh database holding the demo territory; returns the duration of each step.
+
+    A PostgreSQL database (a URL) is created empty by the caller; a SQLite file is removed here.
+    """
+    if isinstance(db_path, Path):
+        fresh_sqlite(db_path)
+        log(f"fresh database {db_path.relative_to(REPO)}")
     territoire = str(BIN / "territoire")
     timings = {
         "migrate_s": run_step("migrate", [territoire, "migrate", "--verbosity", "0"], env, REPO, timeout=600),
@@ -226,8 +233,13 @@ class Territory:
     statuses: list[tuple[int, str, str]]  # id, code, open311 state ("open" / "closed")
 
 
-def read_territory(db_path: Path, siren: str = ORGANISATION) -> Territory:
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+def _json(value: Any) -> Any:
+    """A JSON column: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def read_territory(db_path: Database, siren: str = ORGANISATION) -> Territory:
+    with closing(ReadConnection(db_path)) as db:
         row = db.execute("SELECT id FROM territory_organisation WHERE siren = ?", (siren,)).fetchone()
         if row is None:
             raise BenchError(f"organisation {siren} is not in {db_path}: did the demo run?")
@@ -254,7 +266,7 @@ def read_territory(db_path: Path, siren: str = ORGANISATION) -> Territory:
                 " ORDER BY category_id, code"
             ):
                 if category_id in by_id and variable:
-                    keys = [str(v.get("key")) for v in json.loads(values or "[]") if isinstance(v, dict)]
+                    keys = [str(v.get("key")) for v in _json(values or "[]") if isinstance(v, dict)]
                     by_id[category_id].attributes.append(
                         Attribute(str(code), str(datatype), bool(required), keys)
                     )
@@ -266,12 +278,12 @@ def read_territory(db_path: Path, siren: str = ORGANISATION) -> Territory:
                     (org_id,),
                 )
             ]
-        except sqlite3.OperationalError as exc:
+        except database_errors() as exc:
             raise BenchError(
                 f"the reports tables are missing ({exc}): is territoire.reports installed?"
             ) from exc
         zones = [
-            (str(code), json.loads(geometry))
+            (str(code), _json(geometry))
             for code, geometry in db.execute(
                 "SELECT c.insee_code, z.geometry FROM territory_zone z JOIN territory_commune c ON c.id = z.commune_id"
                 " WHERE c.organisation_id = ? ORDER BY z.id",
@@ -407,11 +419,11 @@ def service_request_ids(body: bytes) -> list[str]:
     ]
 
 
-def count_reports(db_path: Path) -> int:
-    return sqlite_count(db_path, f"SELECT COUNT(*) FROM {REPORTS_TABLE}")  # noqa: S608
+def count_reports(db_path: Database) -> int:
+    return database_count(db_path, f"SELECT COUNT(*) FROM {REPORTS_TABLE}")  # noqa: S608
 
 
-def check_writes(db_path: Path, ids: list[str], rows_added: int, answered_2xx: int) -> dict[str, Any]:
+def check_writes(db_path: Database, ids: list[str], rows_added: int, answered_2xx: int) -> dict[str, Any]:
     """Every acknowledged report must be in the database, once.
 
     ``lost`` counts acknowledged ids the database does not hold; ``unacknowledged`` the
@@ -427,7 +439,7 @@ def check_writes(db_path: Path, ids: list[str], rows_added: int, answered_2xx: i
         except ValueError:
             malformed += 1
     found = 0
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)) as db:
+    with closing(ReadConnection(db_path)) as db:
         for start in range(0, len(hexes), 500):
             chunk = hexes[start : start + 500]
             marks = ",".join("?" * len(chunk))
