@@ -93,6 +93,8 @@ def test_a_verified_resident_counts_once_whatever_the_cookies(
     for _attempt in range(2):
         browser = Client()  # a fresh browser each time: no cookie carried over
         browser.force_login(user)
+        page = browser.get(f"/t/{SIREN}/signalements/{report.public_id}/").content.decode()
+        assert 'id="support-email"' not in page  # the account's address is used
         assert browser.post(_support_url(report), {"follow": "1"}).status_code == 302
     report.refresh_from_db()
     assert report.supporters_count == 1
