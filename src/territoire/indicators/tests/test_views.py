@@ -330,3 +330,19 @@ def test_the_page_query_count_does_not_grow_with_the_history(
         assert _queries(client, page(ALPHA, PUBLIC_CODE, suffix)) == _queries(
             client, page(BETA, PUBLIC_CODE, suffix)
         )
+
+
+@pytest.mark.django_db
+def test_csv_download_makes_formulas_inert(
+    client: Client, history: Scope, public_indicator: IndicatorDefinition
+) -> None:
+    # A provenance is text an integration chooses: a spreadsheet must not run it.
+    store_rows(
+        [CleanRow(public_indicator, history, Period(date(2021, 4, 1), date(2021, 4, 30)), Decimal("60"))],
+        origin=MeasurementOrigin.IMPORT,
+        provenance='=HYPERLINK("http://x.example","clic")',
+    )
+    text = b"".join(client.get(page(ALPHA, PUBLIC_CODE, ".csv")).streaming_content).decode()  # type: ignore[attr-defined]
+    provenances = {r["provenance"] for r in csv.DictReader(io.StringIO(text))}
+    assert '\'=HYPERLINK("http://x.example","clic")' in provenances
+    assert not any(p.startswith("=") for p in provenances)

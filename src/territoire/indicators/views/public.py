@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.charts import Point, line_chart
+from territoire.core.csvwriter import SafeDictWriter
 from territoire.indicators import selectors
 from territoire.indicators.models import IndicatorDefinition, Measurement
 from territoire.territory import access
@@ -99,14 +99,10 @@ def _export_rows(definition: IndicatorDefinition, scope: Scope) -> Iterator[dict
         }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def download_csv(request: HttpRequest, scope_code: str, code: str) -> StreamingHttpResponse:
     scope, definition = resolve_indicator(request, scope_code, code)
-    writer = csv.DictWriter(_Echo(), fieldnames=EXPORT_FIELDS)
+    # Notes and sources are typed by people: the one writer makes spreadsheet formulas inert.
+    writer = SafeDictWriter(fieldnames=EXPORT_FIELDS)
 
     def lines() -> Iterator[object]:
         yield writer.writeheader()
