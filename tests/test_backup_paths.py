@@ -61,6 +61,10 @@ def members_of(archive: Path) -> dict[str, bytes]:
 def write_archive(target: Path, members: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as out:
         for name, data in members.items():
+            # A ZIP name ends at its first NUL: a name that is nothing before it cannot be
+            # written (the manifest still lists it; restore must refuse the archive).
+            if not name.split("\x00", 1)[0]:
+                continue
             out.writestr(name, data)
     return target
 
