@@ -2,15 +2,16 @@
 
 The rule for the second factor (TOTP, django-otp) is decided here only:
 
-- a member of staff with write rights (a membership whose role may record figures or
-  edit the roadmap) or a superuser must have a verified second factor on the admin and
-  on every staff page;
+- every member of staff (any membership: every role, élus included, reads internal
+  data) and every superuser must have a verified second factor on the admin and on
+  every staff page, with recovery codes;
 - anyone else who has chosen to enrol a device must use it too (a device that could be
-  skipped would protect nothing);
-- the others (an élu who only reads) are not forced.
+  skipped would protect nothing).
 
 Staff pages are marked with :func:`territoire.core.http.staff_page` (in ``urls.py`` or on
 the view): the accounts middleware then protects them, as it protects ``/admin/``.
+Everywhere else (internal figures, their downloads, dashboards' internal cards),
+``territory.access`` grants no staff right to a session without the second factor.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from territoire.core import audit
 from territoire.core.http import client_ip
-from territoire.territory import access
 from territoire.territory.models import Membership
 
 RECOVERY_CODE_COUNT = 10
@@ -34,13 +34,19 @@ SESSION_AUTH_AT = "territoire.auth_at"
 SESSION_SEEN_AT = "territoire.seen_at"
 
 
-def has_write_rights(user: Any) -> bool:
-    if access.is_superuser(user):
-        return True
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+def _active(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def has_staff_rights(user: Any) -> bool:
+    """A superuser or a member of staff (any role: every one reads internal data).
+
+    The account's own rows, not territory.access, which grants nothing to a session that
+    has not passed the second factor yet: the very question asked here.
+    """
+    if not _active(user):
         return False
-    roles = access.WRITE_MEASUREMENT_ROLES | access.EDIT_ROADMAP_ROLES
-    return Membership.objects.filter(user=user, role__in=roles).exists()
+    return bool(user.is_superuser) or Membership.objects.filter(user=user).exists()
 
 
 def has_confirmed_device(user: Any) -> bool:
@@ -51,7 +57,7 @@ def mfa_required(user: Any) -> bool:
     """True when ``user`` may use the admin and staff pages only with a verified second factor."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return has_write_rights(user) or has_confirmed_device(user)
+    return has_staff_rights(user) or has_confirmed_device(user)
 
 
 def second_factor_ok(user: Any) -> bool:

@@ -9,6 +9,7 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
+    commune_path = "commune"
     list_display = [
         "name",
         "key_prefix",

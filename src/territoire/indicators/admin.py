@@ -3,13 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import HttpRequest
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.indicators.models import IndicatorDefinition, Measurement, Target
+from territoire.indicators.services import definitions
 from territoire.territory import access
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
+
+SCOPE_REACH = (("scope__organisation", "scope__commune__organisation"), ("scope__commune",))
 
 
 @admin.register(IndicatorDefinition)
@@ -18,24 +21,26 @@ class IndicatorDefinitionAdmin(OrganisationScopedAdmin):
     list_filter = ["source", "visibility", "periodicity", "direction"]
     search_fields = ["code", "name"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[IndicatorDefinition]:
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if access.is_superuser(request.user):
-            return qs
-        return qs.filter(
-            Q(organisation__isnull=True) | Q(organisation__in=access.organisations_for(request.user))
-        )
+    def reach(self, request: HttpRequest) -> Q | None:
+        # The shared catalogue is read by every member of staff; a tenant's own
+        # definitions by its organisation-wide members.
+        allowed = super().reach(request)
+        if allowed is None or not access.memberships_of(request.user):
+            return allowed
+        return allowed | Q(organisation__isnull=True)
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.organisation_id is None:
-            return self.has_module_permission(request)
-        return super().has_view_permission(request, obj)
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return access.is_superuser(request.user) or bool(access.memberships_of(request.user))
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The shared catalogue and computed definitions are kept by the platform.
         if obj is not None and (obj.organisation_id is None or obj.source == "computed"):
-            return access.is_superuser(request.user)
+            return access.is_superuser(request.user) and self.in_reach(request, obj)
         return super().has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: IndicatorDefinition, form: Any, change: bool) -> None:
+        # The form offers no empty organisation to a tenant; the service refuses it anyway.
+        definitions.save_definition(obj, actor=request.user)
 
 
 @admin.register(Target)
@@ -44,19 +49,15 @@ class TargetAdmin(OrganisationScopedAdmin):
     list_select_related = ["indicator", "scope"]
     organisation_path = "scope__organisation"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Target]:
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        if access.is_superuser(request.user):
-            return qs
-        orgs = access.organisations_for(request.user)
-        return qs.filter(Q(scope__organisation__in=orgs) | Q(scope__commune__organisation__in=orgs))
+    def reach_paths(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return SCOPE_REACH
 
     def _organisation_id(self, obj: Any) -> int | None:
         return obj.scope.owning_organisation_id if obj.scope_id else None
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
     """Read-only: figures are recorded through imports, the API or the computation."""
 
     list_display = [
@@ -73,15 +74,8 @@ class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["indicator", "scope"]
     search_fields = ["indicator__code", "scope__code"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Measurement]:
-        qs = super().get_queryset(request)
-        if access.is_superuser(request.user):
-            return qs
-        orgs = access.organisations_for(request.user)
-        return qs.filter(Q(scope__organisation__in=orgs) | Q(scope__commune__organisation__in=orgs))
+    def reach_paths(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return SCOPE_REACH
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.is_superuser(request.user) or access.organisations_for(request.user).exists()
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
+    def _organisation_id(self, obj: Any) -> int | None:
+        return obj.scope.owning_organisation_id if obj.scope_id else None

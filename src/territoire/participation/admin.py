@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -37,7 +37,6 @@ from territoire.participation.models import (
     Result,
 )
 from territoire.participation.permissions import can_manage
-from territoire.territory import access
 from territoire.territory.models import Organisation
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
@@ -79,6 +78,7 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(ParticipatoryBudget)
 class ParticipatoryBudgetAdmin(ParticipationAdmin):
+    commune_path = "commune"
     list_display = ["title", "year", "ballot_kind", "rule", "published_at", "organisation"]
     list_filter = ["organisation", "year", "ballot_kind", "rule"]
     search_fields = ["title"]
@@ -112,6 +112,7 @@ class ParticipatoryBudgetAdmin(ParticipationAdmin):
 @admin.register(Proposal)
 class ProposalAdmin(ParticipationAdmin):
     organisation_path = "budget__organisation"
+    commune_path = "budget__commune"
     list_display = ["external_id", "title", "envelope", "status", "estimated_cost", "selected", "hidden_at"]
     list_filter = ["status", "selected", "budget"]
     list_select_related = ["envelope", "envelope__budget"]
@@ -168,6 +169,7 @@ class PaperBallotAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     """Paper ballots entered by staff (read-only here; entered on the staff page)."""
 
     organisation_path = "envelope__budget__organisation"
+    commune_path = "envelope__budget__commune"
     list_display = ["public_id", "envelope", "entered_by", "created_at"]
     list_filter = ["envelope__budget"]
     list_select_related = ["envelope", "envelope__budget", "entered_by"]
@@ -193,6 +195,7 @@ class PaperBallotAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
 @admin.register(Result)
 class ResultAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     organisation_path = "envelope__budget__organisation"
+    commune_path = "envelope__budget__commune"
     list_display = [
         "envelope",
         "rule",
@@ -229,6 +232,7 @@ class QuestionInline(admin.StackedInline):
 
 @admin.register(Consultation)
 class ConsultationAdmin(ParticipationAdmin):
+    commune_path = "commune"
     list_display = ["title", "theme", "opens_at", "closes_at", "published_at", "answered_at"]
     list_filter = ["organisation", "theme"]
     search_fields = ["title"]
@@ -260,6 +264,7 @@ class ConsultationAdmin(ParticipationAdmin):
 @admin.register(Question)
 class QuestionAdmin(ParticipationAdmin):
     organisation_path = "consultation__organisation"
+    commune_path = "consultation__commune"
     list_display = ["text", "consultation", "kind", "position"]
     list_select_related = ["consultation"]
     inlines = [OptionInline]
@@ -270,6 +275,7 @@ class FreeTextModerationAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     """Free-text answers to moderate before publication."""
 
     organisation_path = "response__consultation__organisation"
+    commune_path = "response__consultation__commune"
     list_display = ["pk", "question", "moderation", "text", "hidden_reason"]
     list_filter = ["moderation"]
     list_select_related = ["question"]
@@ -315,16 +321,15 @@ class AbuseReportAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
     actions = ["uphold", "dismiss"]
     allow_change = True  # the moderation actions
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AbuseReport]:
+    def reach_paths(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         # Reports of free-text answers reach their organisation through the consultation.
-        qs = admin.ModelAdmin.get_queryset(self, request).select_related("proposal", "answer")
-        if access.is_superuser(request.user):
-            return qs
-        orgs = access.organisations_for(request.user)
-        return qs.filter(
-            Q(proposal__budget__organisation__in=orgs)
-            | Q(answer__response__consultation__organisation__in=orgs)
+        return (
+            ("proposal__budget__organisation", "answer__response__consultation__organisation"),
+            ("proposal__budget__commune", "answer__response__consultation__commune"),
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AbuseReport]:
+        return super().get_queryset(request).select_related("proposal", "answer")
 
     def _organisation_id(self, obj: Model) -> int | None:
         report: Any = obj
@@ -358,6 +363,7 @@ class AbuseReportAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
 @admin.register(ReferencePopulation)
 class ReferencePopulationAdmin(ParticipationAdmin):
     organisation_path = "commune__organisation"
+    commune_path = "commune"
     list_display = ["commune", "zone", "attribute", "category", "count", "year"]
     list_filter = ["attribute", "commune"]
     list_select_related = ["commune", "zone"]

@@ -109,6 +109,7 @@ REPORT_FIELDS = [
 
 @admin.register(Report)
 class ReportAdmin(ReadOnlyScopedAdmin):
+    commune_path = "commune"
     list_display = [
         "public_id",
         "category",
@@ -129,7 +130,7 @@ class ReportAdmin(ReadOnlyScopedAdmin):
         qs = super().get_queryset(request)
         if permissions.access.is_superuser(request.user):
             return qs
-        # A commune-scoped member sees the reports of that commune only.
+        # Within the reach (territory.access), the reports module's own rule by role.
         allowed = [
             c.pk
             for org in permissions.organisations_with_reports_access(request.user)

@@ -55,6 +55,7 @@ class CostShareInline(admin.TabularInline):
 
 @admin.register(Project)
 class ProjectAdmin(OrganisationScopedAdmin):
+    commune_path = "commune"
     list_display = ["title", "axis", "status", "progress", "value_score", "complexity_score", "cost", "spent"]
     list_filter = ["organisation", "status", "axis"]
     search_fields = ["title"]
@@ -74,5 +75,6 @@ class DecisionAdmin(OrganisationScopedAdmin):
 @admin.register(FundingLine)
 class FundingLineAdmin(OrganisationScopedAdmin):
     organisation_path = "project__organisation"
+    commune_path = "project__commune"
     list_display = ["project", "kind", "amount", "funder"]
     list_select_related = ["project", "funder"]

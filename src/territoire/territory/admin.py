@@ -17,16 +17,6 @@ class OrganisationAdmin(OrganisationScopedAdmin):
     def _organisation_id(self, obj):  # type: ignore[no-untyped-def]
         return obj.pk
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        from territoire.territory import access
-
-        qs = admin.ModelAdmin.get_queryset(self, request)
-        return (
-            qs
-            if access.is_superuser(request.user)
-            else qs.filter(pk__in=access.organisations_for(request.user))
-        )
-
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         from territoire.territory import access
 
@@ -42,6 +32,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
 @admin.register(Commune)
 class CommuneAdmin(OrganisationScopedAdmin):
+    commune_path = "pk"
     list_display = ["name", "insee_code", "population", "organisation"]
     list_filter = ["organisation"]
     search_fields = ["name", "insee_code"]
@@ -55,12 +46,14 @@ class CommuneAdmin(OrganisationScopedAdmin):
 @admin.register(Zone)
 class ZoneAdmin(OrganisationScopedAdmin):
     organisation_path = "commune__organisation"
+    commune_path = "commune"
     list_display = ["name", "code", "commune", "population"]
     list_select_related = ["commune"]
 
 
 @admin.register(Membership)
 class MembershipAdmin(OrganisationScopedAdmin):
+    commune_path = "commune"
     list_display = ["user", "role", "organisation", "commune"]
     list_filter = ["role", "organisation"]
     list_select_related = ["user", "organisation", "commune"]

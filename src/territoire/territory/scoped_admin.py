@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.db.models import Model, Q, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from territoire.core.admin import ReadOnlyAdminMixin
@@ -24,21 +24,38 @@ from territoire.territory.models import Role
 
 
 class OrganisationScopedAdmin(admin.ModelAdmin):
-    """Staff see the records of their organisations; roadmap editors change them.
+    """Staff see the records within their memberships' reach; roadmap editors change them.
 
-    ``organisation_path`` is the lookup from the model to its Organisation. Rights come
-    from memberships (territory.access), not from Django's per-model permissions.
+    ``organisation_path`` is the lookup from the model to its Organisation,
+    ``commune_path`` to its Commune (None: a record of the organisation itself, seen by
+    organisation-wide members only). ``reach_paths`` gives several of each when a record
+    reaches its organisation in more than one way. Rights come from memberships
+    (territory.access), not from Django's per-model permissions. An object out of reach
+    answers 404, as an unknown one (no redirect that would tell them apart).
     """
 
     organisation_path = "organisation"
+    commune_path: str | None = None
     edit_check = staticmethod(access.can_edit_roadmap)
+
+    def reach_paths(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.organisation_path,), ((self.commune_path,) if self.commune_path else ())
+
+    def reach(self, request: HttpRequest) -> Q | None:
+        organisation_paths, commune_paths = self.reach_paths()
+        return access.reach(request.user, organisation_paths, commune_paths)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = super().get_queryset(request)
-        if access.is_superuser(request.user):
-            return qs
-        orgs = access.organisations_for(request.user)
-        return qs.filter(**{f"{self.organisation_path}__in": orgs})
+        allowed = self.reach(request)
+        return qs if allowed is None else qs.filter(allowed)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Out of reach or unknown alike: Django would redirect with "doesn't exist".
+            raise Http404("not found")
+        return obj
 
     def _organisation_id(self, obj: Model) -> int | None:
         target: Any = obj
@@ -48,20 +65,31 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
                 return None
         return int(target.pk)
 
+    def in_reach(self, request: HttpRequest, obj: Model) -> bool:
+        """Whether ``obj`` is among the records this admin shows ``request.user`` (memoised)."""
+        if access.is_superuser(request.user):
+            return True
+        if obj.pk is None:
+            return False
+        seen: dict[tuple[str, Any], bool] = request.__dict__.setdefault("_territoire_reach", {})
+        key = (self.model._meta.label, obj.pk)
+        if key not in seen:
+            seen[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
+        return seen[key]
+
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return access.is_superuser(request.user) or access.organisations_for(request.user).exists()
+        return access.reaches_anything(request.user, commune_level=bool(self.reach_paths()[1]))
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
             return self.has_module_permission(request)
-        org_id = self._organisation_id(obj)
-        return org_id is not None and access.is_staff_of(request.user, org_id)
+        return self.in_reach(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         if obj is None:
             return any(self.edit_check(request.user, o) for o in access.organisations_for(request.user))
         org_id = self._organisation_id(obj)
-        return org_id is not None and self.edit_check(request.user, org_id)
+        return org_id is not None and self.edit_check(request.user, org_id) and self.in_reach(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self.has_change_permission(request)
@@ -76,6 +104,14 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
             orgs = access.organisations_for(request.user)
             if related._meta.label == "territory.Organisation":
                 kwargs["queryset"] = orgs
+                # An empty organisation means "the whole platform" where the column allows
+                # it (the shared indicator catalogue): only a superuser writes there.
+                kwargs["required"] = True
+            elif related._meta.label == "territory.Commune":
+                kwargs["queryset"] = related._default_manager.filter(
+                    Q(organisation_id__in=access.wide_organisation_ids(request.user))
+                    | Q(pk__in=access.member_commune_ids(request.user))
+                )
             elif hasattr(related, "organisation"):
                 kwargs["queryset"] = related._default_manager.filter(organisation__in=orgs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -134,6 +170,12 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.has_module_permission(request)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("not found")
+        return obj
 
     @admin.action(description=_("Exporter la sélection en CSV"))
     def export_csv(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> StreamingHttpResponse:

@@ -325,7 +325,8 @@ def test_the_page_query_count_does_not_grow_with_the_history(
     small = _queries(client, page(ALPHA, PUBLIC_CODE))
     large = _queries(client, page(BETA, PUBLIC_CODE))
     assert small == large
-    assert large <= 8
+    # Staff: one more, the second factor's device (internal data need a verified session).
+    assert large <= 8 + staff
     for suffix in (".csv", ".json"):
         assert _queries(client, page(ALPHA, PUBLIC_CODE, suffix)) == _queries(
             client, page(BETA, PUBLIC_CODE, suffix)

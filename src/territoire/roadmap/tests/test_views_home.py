@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from territoire.accounts.testing import StaffClient
 from territoire.roadmap.models import Axis, Objective
 from territoire.roadmap.template import AXES
 from territoire.roadmap.tests.helpers import count_queries, record, target
@@ -192,7 +193,7 @@ def test_staff_of_another_organisation_does_not_see_internal_indicators(
 def test_staff_view_never_leaks_into_the_cached_public_page(
     client: Client, organisation: Organisation, make_staff: Callable[..., Any]
 ) -> None:
-    staff = Client()
+    staff = StaffClient()  # a verified session: the password alone shows nothing internal
     staff.force_login(make_staff(organisation, Role.RSSI))
     assert INCIDENTS_NAME in html(staff.get(HOME))
     assert INCIDENTS_NAME not in html(client.get(HOME))

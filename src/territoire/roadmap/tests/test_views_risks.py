@@ -65,11 +65,12 @@ def test_staff_sees_the_register_by_criticality(
     assert "MFA, sauvegardes déconnectées" in page
 
 
-def test_commune_staff_of_the_organisation_sees_it(
+def test_commune_staff_do_not_see_the_organisations_register(
     client: Client, organisation: Organisation, commune: Commune, make_staff: Callable[..., Any]
 ) -> None:
+    # The register is the organisation's own: organisation-wide members only.
     client.force_login(make_staff(organisation, Role.AGENT, commune=commune))
-    assert client.get(URL).status_code == 200
+    assert client.get(URL).status_code == 404
 
 
 def test_only_the_organisations_risks(

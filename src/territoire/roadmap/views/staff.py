@@ -14,7 +14,8 @@ def risks(request: HttpRequest, scope_code: str) -> HttpResponse:
     scope, organisation = organisation_scope(scope_code)
     if not request.user.is_authenticated:
         return redirect(f"/admin/login/?next={request.path}")
-    if not access.is_staff_of(request.user, organisation):
+    # The risk register is the organisation's own: organisation-wide members only.
+    if not access.can_view_internal(request.user, scope):
         raise Http404("not found")
     context = {"scope": scope, "organisation": organisation, "risks": selectors.risks(organisation)}
     return render(request, "roadmap/risks.html", context)
