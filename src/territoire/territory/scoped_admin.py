@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,9 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
     (territory.access), not from Django's per-model permissions. An object out of reach
     answers 404, as an unknown one (no redirect that would tell them apart).
     """
+
+    # Links typed without a scheme are taken as https (Django 6.0's default, already).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     organisation_path = "organisation"
     commune_path: str | None = None
