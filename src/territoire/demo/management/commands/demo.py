@@ -82,5 +82,5 @@ class Command(BaseCommand):
         for username, password, role in ctx.credentials:
             self.stdout.write(f"  {username:15} {password:24} {role}")
         self.stdout.write(
-            "Accounts with write rights set up two-factor authentication (a TOTP app) at their first sign-in."
+            "Every staff account (élu included) sets up two-factor authentication (a TOTP app) at its first sign-in."
         )
