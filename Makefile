@@ -33,7 +33,6 @@ install-test: install
 
 demo: install
 	$(BIN)/territoire migrate --verbosity 0
-	$(BIN)/territoire createcachetable
 	$(BIN)/territoire demo --reset
 	@echo "API token of the demo integration (Authorization: Bearer …):"
 	@$(BIN)/territoire api create-token "Application de démonstration" --organisation 200099001 --write

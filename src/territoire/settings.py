@@ -172,8 +172,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The default cache holds the rate limits' counters and the page cache: it is shared by
-# every worker. The database cache by default (its table made by `territoire
-# createcachetable`), Redis when configured (CACHE_BACKEND=redis,
+# every worker. The database cache by default (its table made by `territoire migrate`,
+# core migration 0004), Redis when configured (CACHE_BACKEND=redis,
 # CACHE_LOCATION=redis://host:6379/0). A per-process cache ("locmem", "dummy") is for
 # one-process runs only: a system check refuses it under several gunicorn workers.
 CACHE_BACKENDS = {

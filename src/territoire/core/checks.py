@@ -39,7 +39,7 @@ def cache_errors(workers: int) -> list[CheckMessage]:
         Error(
             f"The default cache ({backend.rsplit('.', 1)[-1]}) is kept per process, and the web "
             f"server runs {workers} workers: every rate limit would be multiplied by {workers}.",
-            hint="Use the database cache (CACHE_BACKEND=database, then `territoire createcachetable`) "
+            hint="Use the database cache (CACHE_BACKEND=database, its table made by `territoire migrate`) "
             "or Redis (CACHE_BACKEND=redis, CACHE_LOCATION=redis://…), or run one worker.",
             id="territoire.E001",
         )
