@@ -14,6 +14,7 @@ from django.utils import translation
 
 from territoire.accounts.testing import StaffClient
 from territoire.api.models import ApiToken
+from territoire.core import cache as page_cache
 from territoire.reports import locate
 from territoire.territory.models import Commune, Membership, Organisation, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation
@@ -21,8 +22,11 @@ from territoire.territory.services import add_commune, create_organisation
 # The suite runs on a per-process cache (each test process is one "worker"): query counts
 # and cache-free tests stay as they are. The default, database cache is tested by name
 # (core/tests/test_checks.py), with its table made there.
+# Pages follow every write at once (no lag behind a busy module, versions read at every
+# request; core/tests/test_cache.py tests both by name).
 override_settings(
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}},
+    TERRITOIRE={**settings.TERRITOIRE, "PAGE_CACHE_LAG_SECONDS": 0, "PAGE_CACHE_VERSION_SECONDS": 0},
 ).enable()
 
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
@@ -54,6 +58,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     cache.clear()
+    page_cache.clear_local()
     # The zones' index is kept per process and data version; a test's rollback brings an
     # earlier version back, with other zones.
     locate.clear_cache()

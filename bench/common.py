@@ -123,9 +123,19 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+# Threads per worker, as territoire/gunicorn_conf.py ships them (WEB_THREADS).
+SERVER_THREADS = 4
+
+
 @contextmanager
 def gunicorn_server(
-    env: dict[str, str], *, workers: int, log_path: Path, cwd: Path, startup_timeout: float = 60
+    env: dict[str, str],
+    *,
+    workers: int,
+    log_path: Path,
+    cwd: Path,
+    startup_timeout: float = 60,
+    threads: int = SERVER_THREADS,
 ) -> Iterator[int]:
     """Serve the project with gunicorn on a free loopback port for the block; always stop it."""
     port = free_port()
@@ -134,12 +144,14 @@ def gunicorn_server(
         "territoire.wsgi",
         "--workers",
         str(workers),
+        "--threads",
+        str(threads),
         "--bind",
         f"{LOOPBACK}:{port}",
         "--log-level",
         "warning",
     ]
-    log(f"gunicorn: {workers} workers on http://{LOOPBACK}:{port} (log: {log_path})")
+    log(f"gunicorn: {workers} workers × {threads} threads on http://{LOOPBACK}:{port} (log: {log_path})")
     with log_path.open("w") as log_file:
         # Its own session: a Ctrl-C in the terminal reaches us, and we stop it cleanly.
         process = subprocess.Popen(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, RequestFactory
 
 from territoire.accounts.testing import StaffClient
@@ -173,3 +173,23 @@ def test_another_tenant_cannot_write_a_definition_here(
 ) -> None:
     with pytest.raises(PermissionDenied):
         save_definition(_definition(organisation=organisation), actor=make_staff(other_organisation))
+
+
+def test_a_tenant_cannot_squat_a_code_of_a_module(
+    client: StaffClient, organisation: Organisation, make_staff: Callable[..., Any]
+) -> None:
+    lead = make_staff(organisation, Role.CHEF_PROJET)
+    # A code a module computes, and any code of a module's namespace.
+    for code in ("reports.median_processing_days", "participation.nouveau_taux"):
+        with pytest.raises(ValidationError) as refused:
+            save_definition(_definition(code=code, organisation=organisation), actor=lead)
+        assert "réservé au module" in str(refused.value)
+    client.force_login(lead)
+    url = "/admin/indicators/indicatordefinition/add/"
+    response = client.post(url, _add_form(code="reports.taux_local", organisation=str(organisation.pk)))
+    assert response.status_code == 200
+    assert "local.taux_local" in str(response.context["adminform"].form.errors["code"])
+    assert not IndicatorDefinition.objects.filter(code="reports.taux_local").exists()
+    # Outside the modules' namespaces, the code is theirs.
+    response = client.post(url, _add_form(code="local.taux_local", organisation=str(organisation.pk)))
+    assert response.status_code == 302

@@ -3,7 +3,7 @@
 ``gunicorn --config gunicorn.conf.py`` in a checkout (the Procfile's ``web:`` line, ``make
 demo``), ``gunicorn --config python:territoire.gunicorn_conf`` in an installed release
 (the production unit, docs/operations.md). Environment: ``TERRITOIRE_BIND`` (default 127.0.0.1:8000),
-``WEB_CONCURRENCY`` (workers, default 2). Before the first worker starts, the system
+``WEB_CONCURRENCY`` (workers, default 2), ``WEB_THREADS`` (threads per worker, default 4). Before the first worker starts, the system
 check of the cache runs with the worker count: a per-process cache under several
 workers refuses to start (each worker would keep its own rate limits).
 """
@@ -16,6 +16,9 @@ from typing import Any
 wsgi_app = "territoire.wsgi:application"
 bind = os.environ.get("TERRITOIRE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads per worker: a request waiting on the database (PostgreSQL's commit, a round trip)
+# leaves the worker to the others (bench/README.md has the storm's figures).
+threads = int(os.environ.get("WEB_THREADS", "4"))
 accesslog = "-"
 # Files created by the server and its workers: readable by the service's account only.
 umask = 0o077

@@ -324,6 +324,12 @@ TERRITOIRE: dict[str, Any] = {
     # Interval of the indicator computation schedule, in minutes.
     "COMPUTE_EVERY_MINUTES": int(os.environ.get("TERRITOIRE_COMPUTE_EVERY_MINUTES", "60")),
     "API_PAGE_SIZE_MAX": 500,
+    # How long a cached public page may lag behind a busy module's writes (a new report
+    # on the list of reports), in seconds; the spine's figures never lag. 0: never.
+    "PAGE_CACHE_LAG_SECONDS": float(os.environ.get("TERRITOIRE_PAGE_CACHE_LAG_SECONDS", "10")),
+    # How long a process trusts the data versions it read, in seconds: a cached page then
+    # costs no query, and a changed figure reaches every visitor within that time.
+    "PAGE_CACHE_VERSION_SECONDS": float(os.environ.get("TERRITOIRE_PAGE_CACHE_VERSION_SECONDS", "1")),
     # Public writes per client address ("count/s|m|h"); "" turns a bucket off. Counters live
     # in the default cache: production must use a shared one (Redis) for all workers.
     "RATE_LIMITS": {

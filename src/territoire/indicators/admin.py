@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
 
@@ -15,8 +17,21 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 SCOPE_REACH = (("scope__organisation", "scope__commune__organisation"), ("scope__commune",))
 
 
+class IndicatorDefinitionForm(forms.ModelForm[IndicatorDefinition]):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        code, organisation = cleaned.get("code"), cleaned.get("organisation")
+        if code:
+            try:
+                definitions.check_code(code, organisation.pk if organisation is not None else None)
+            except ValidationError as error:
+                self.add_error("code", error)
+        return cleaned
+
+
 @admin.register(IndicatorDefinition)
 class IndicatorDefinitionAdmin(OrganisationScopedAdmin):
+    form = IndicatorDefinitionForm
     list_display = ["code", "name", "unit", "direction", "source", "visibility", "periodicity", "aggregate"]
     list_filter = ["source", "visibility", "periodicity", "direction"]
     search_fields = ["code", "name"]

@@ -1,8 +1,8 @@
 """URLs of the participation module, declared in its manifest (``apps.py``).
 
 Every page is localised (French at /, English under /en/) under
-``t/<scope_code>/participer/``. Pages without a form or per-person content are cached
-(``public_page``); pages with a form are not (CSRF token). Residents' accounts live under
+``t/<scope_code>/participer/``. Pages that anonymous visitors read are cached
+(``public_page``), forms included (each visitor's CSRF token is written into the copy). Residents' accounts live under
 ``participer/compte/``, a flow separate from the staff sign-in at /admin/.
 """
 
@@ -17,8 +17,12 @@ from territoire.participation.views import account, budgets, consultations, enga
 
 
 def public_page(view: Any) -> Any:
-    """Cached for anonymous visitors until the spine's or the participation data change."""
-    return cached_page(view, versions=("published", VERSION_KEY))
+    """Cached for anonymous visitors until the spine's or the participation data change.
+
+    A minute at most: a phase or a consultation opens and closes with the clock, not with
+    a write. A form's CSRF token is each visitor's own (``core.cache``).
+    """
+    return cached_page(view, versions=("published", VERSION_KEY), timeout=60)
 
 
 P = "t/<str:scope_code>/participer/"
@@ -26,7 +30,7 @@ B = P + "budgets/<uuid:budget_id>/"
 
 root_urlpatterns: list[URLPattern | URLResolver] = []
 public_urlpatterns: list[URLPattern | URLResolver] = [
-    path(P, consultations.index, name="participation-index"),
+    path(P, public_page(consultations.index), name="participation-index"),
     # Residents' accounts.
     path(P + "compte/", account.account, name="participation-account"),
     path(P + "compte/inscription/", account.signup, name="participation-signup"),
@@ -36,9 +40,13 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(P + "compte/deconnexion/", account.sign_out, name="participation-logout"),
     path(P + "compte/recensement/", account.census, name="participation-census"),
     # Consultations.
-    path(P + "consultations/", consultations.consultation_list, name="participation-consultations"),
     path(
-        P + "consultations/<uuid:consultation_id>/", consultations.detail, name="participation-consultation"
+        P + "consultations/", public_page(consultations.consultation_list), name="participation-consultations"
+    ),
+    path(
+        P + "consultations/<uuid:consultation_id>/",
+        public_page(consultations.detail),
+        name="participation-consultation",
     ),
     path(
         P + "consultations/<uuid:consultation_id>/resultats/",
@@ -47,7 +55,7 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     ),
     # Participatory budgets.
     path(P + "budgets/", public_page(budgets.budget_list), name="participation-budgets"),
-    path(B, budgets.detail, name="participation-budget"),
+    path(B, public_page(budgets.detail), name="participation-budget"),
     path(B + "proposer/", budgets.submit, name="participation-submit"),
     path(B + "propositions/", public_page(budgets.proposals), name="participation-proposals"),
     path(B + "voter/<slug:envelope_code>/", budgets.ballot, name="participation-ballot"),

@@ -31,12 +31,12 @@ _STAFF = _REPORTS + "gestion/"
 _MANAGE = _STAFF + "<uuid:public_id>/"
 
 public_urlpatterns: list[URLPattern | URLResolver] = [
-    # Residents (lists and figures are cached; pages with a form are not).
+    # Residents (cached for visitors without a session; a form's CSRF token is their own).
     path(_REPORTS, public_page(public.index), name="reports-index"),
-    path(_REPORTS + "nouveau/", public.new, name="reports-new"),
+    path(_REPORTS + "nouveau/", public_page(public.new), name="reports-new"),
     path(_REPORTS + "statistiques/", public_page(public.stats), name="reports-stats"),
     path(_REPORTS + "quartiers.geojson", public_page(public.zones_geojson), name="reports-zones"),
-    path(_REPORT, public.detail, name="reports-detail"),
+    path(_REPORT, public_page(public.detail), name="reports-detail"),
     path(_REPORT + "merci/", public.thanks, name="reports-thanks"),
     path(_REPORT + "soutenir/", public.support, name="reports-support"),
     path(_REPORT + "photos/<uuid:photo_id>/", public.photo, name="reports-photo"),

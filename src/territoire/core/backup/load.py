@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management.color import no_style
 from django.core.serializers import base as serializer_base
 from django.db import DataError, IntegrityError, connection, models, transaction
@@ -177,4 +178,6 @@ def restore(path: Path, progress: Progress = _noop) -> Manifest:
                 os.replace(source, target)
         shutil.rmtree(staging, ignore_errors=True)
     progress(f"  media: {len(files)} files")
+    # The restored versions may be ones a shared cache already holds pages under.
+    cache.clear()
     return manifest

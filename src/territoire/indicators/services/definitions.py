@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from territoire.core import modules
 from territoire.core.actions import action
+from territoire.indicators import registry
 from territoire.indicators.models import IndicatorDefinition
 from territoire.territory import access
 
@@ -23,6 +25,34 @@ def may_write_definition(actor: Any, organisation_id: int | None) -> bool:
     if actor is None or access.is_superuser(actor):
         return True
     return organisation_id is not None and access.can_edit_roadmap(actor, organisation_id)
+
+
+def reserved_by(code: str) -> str | None:
+    """The module that owns ``code``'s namespace (``reports.…``), or that computes it."""
+    computed = registry.registered().get(code)
+    if computed is not None:
+        return str(computed.module or code.split(".", 1)[0])
+    prefix = code.split(".", 1)[0] if "." in code else ""
+    labels = {module.label for module in modules.installed()}
+    return prefix if prefix in labels else None
+
+
+def check_code(code: str, organisation_id: int | None) -> None:
+    """A tenant's definition may not take a code of a module's namespace (ValidationError)."""
+    if organisation_id is None:
+        return
+    module = reserved_by(code)
+    if module is not None:
+        suggestion = code.split(".", 1)[-1]
+        raise ValidationError(
+            _(
+                "Le code « %(code)s » est réservé au module « %(module)s », qui le calcule pour "
+                "toutes les collectivités. Choisissez un code hors de ce préfixe, par exemple "
+                "« local.%(suggestion)s »."
+            )
+            % {"code": code, "module": module, "suggestion": suggestion},
+            code="reserved",
+        )
 
 
 def save_definition(definition: IndicatorDefinition, *, actor: Any) -> IndicatorDefinition:
@@ -41,6 +71,8 @@ def save_definition(definition: IndicatorDefinition, *, actor: Any) -> Indicator
             raise PermissionDenied(
                 _("Seul un super-administrateur modifie le catalogue commun des indicateurs.")
             )
+    if actor is not None:
+        check_code(definition.code, definition.organisation_id)
     created = definition.pk is None
     with action(
         "indicators.create_definition" if created else "indicators.change_definition",
