@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from territoire.indicators.models import (
     Direction,
@@ -92,6 +92,19 @@ def cards(
         card.target = targets.get(pk)
         card.assessment = assess_target(card.target, card.series, today)
     return result
+
+
+def last_measured(scope: Scope, indicator_ids: list[int]) -> dict[int, date]:
+    """The end of the latest period measured for each of these indicators (one query, none
+    when there are none): what "no figure since" on a card names."""
+    if not indicator_ids:
+        return {}
+    return dict(
+        Measurement.objects.filter(scope=scope, is_current=True, indicator_id__in=indicator_ids)
+        .values("indicator_id")
+        .annotate(last=Max("period_end"))
+        .values_list("indicator_id", "last")
+    )
 
 
 def history(definition: IndicatorDefinition, scope: Scope) -> list[Measurement]:
