@@ -100,7 +100,7 @@ def bulk_measurements(organisation: Organisation) -> Iterator[Measurement]:
         Measurement.objects.filter(is_current=True, indicator__visibility=Visibility.PUBLIC)
         .filter(Q(scope__organisation=organisation) | Q(scope__commune__organisation=organisation))
         .filter(Q(indicator__organisation__isnull=True) | Q(indicator__organisation=organisation))
-        .select_related("indicator", "scope")
+        .select_related("indicator", "scope__organisation", "scope__commune")
         .order_by("indicator__code", "scope__code", "period_start")
         .iterator(chunk_size=2000)
     )
