@@ -178,6 +178,10 @@ class Manifest:
     # ``check(indicator, scope, target_date) -> list[str]``: why a target may not be set
     # (empty: it may), in the user's language.
     target_check: Ref | None = None
+    # ``since(organisation) -> date | None``: the first day of the module's data for the
+    # organisation (None: none yet). Its computed indicators get no figure for a period
+    # that ends before it: a zero there would read as years of inaction.
+    data_since: Ref | None = None
 
 
 class ModuleConfig(AppConfig):
@@ -292,6 +296,14 @@ def indicator_page_contributions() -> list[Callable[..., dict[str, Any]]]:
 
 def target_checks() -> list[Callable[..., list[str]]]:
     return [resolve(m.manifest.target_check) for m in installed() if m.manifest.target_check is not None]
+
+
+def data_since(label: str) -> Callable[..., Any] | None:
+    """The ``data_since`` of the module labelled ``label`` (None: it declares none)."""
+    for module in installed():
+        if module.label == label and module.manifest.data_since is not None:
+            return resolve(module.manifest.data_since)  # type: ignore[no-any-return]
+    return None
 
 
 def data_version_keys() -> list[str]:
