@@ -302,7 +302,8 @@ def data_since(label: str) -> Callable[..., Any] | None:
     """The ``data_since`` of the module labelled ``label`` (None: it declares none)."""
     for module in installed():
         if module.label == label and module.manifest.data_since is not None:
-            return resolve(module.manifest.data_since)  # type: ignore[no-any-return]
+            since: Callable[..., Any] = resolve(module.manifest.data_since)
+            return since
     return None
 
 

@@ -19,8 +19,8 @@ from territoire.indicators.models import (
     Target,
     Visibility,
 )
-from territoire.indicators.wording import HUMAN_ORIGINS
 from territoire.indicators.status import Assessment, Observation, Status, assess
+from territoire.indicators.wording import HUMAN_ORIGINS
 from territoire.territory import access
 from territoire.territory.models import Organisation, Scope
 

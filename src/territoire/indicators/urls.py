@@ -18,7 +18,11 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
         name="indicator-csv-fr",
     ),
     path("t/<str:scope_code>/indicateurs.csv", public.download_all, name="indicators-csv"),
-    path("t/<str:scope_code>/indicateurs-tableur.csv", public.download_all_spreadsheet, name="indicators-csv-fr"),
+    path(
+        "t/<str:scope_code>/indicateurs-tableur.csv",
+        public.download_all_spreadsheet,
+        name="indicators-csv-fr",
+    ),
     path(
         "t/<str:scope_code>/indicateurs/<str:code>/saisir/",
         staff_page(staff.record_figure),

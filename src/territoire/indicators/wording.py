@@ -43,7 +43,7 @@ def aggregate_phrase(rule: str, communes: int | None = None, total: int | None =
         of = ngettext("de la commune", "des %(n)s communes", communes) % {"n": communes}
     else:
         of = _("de %(n)s communes sur %(total)s") % {"n": communes, "total": total}
-    phrases = {
+    phrases: dict[str, str] = {
         Aggregate.SUM: _("somme des chiffres %(of)s"),
         Aggregate.MEAN: _("moyenne %(of)s"),
         Aggregate.POPULATION_WEIGHTED_MEAN: _("moyenne %(of)s pondérée par la population"),

@@ -249,7 +249,9 @@ def data_since(organisation: Organisation) -> dt.date | None:
         Consultation.objects.filter(organisation=organisation, published_at__isnull=False).aggregate(
             first=Min("opens_at")
         )["first"],
-        BudgetPhase.objects.filter(budget__organisation=organisation).aggregate(first=Min("starts_at"))["first"],
+        BudgetPhase.objects.filter(budget__organisation=organisation).aggregate(first=Min("starts_at"))[
+            "first"
+        ],
         Ballot.objects.filter(envelope__budget__organisation=organisation).aggregate(first=Min("created_at"))[
             "first"
         ],

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from territoire.roadmap.indicator_links import objective_problems
 from territoire.roadmap.models import (
     Axis,
     CostShare,
@@ -15,7 +16,6 @@ from territoire.roadmap.models import (
     Project,
     Risk,
 )
-from territoire.roadmap.indicator_links import objective_problems
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
@@ -25,10 +25,10 @@ class AxisAdmin(OrganisationScopedAdmin):
     list_filter = ["organisation"]
 
 
-class ObjectiveForm(forms.ModelForm):  # type: ignore[type-arg]
+class ObjectiveForm(forms.ModelForm[Objective]):
     class Meta:
         model = Objective
-        fields = "__all__"
+        fields = ["organisation", "axis", "title", "description", "deadline", "indicators", "position"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

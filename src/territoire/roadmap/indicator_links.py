@@ -27,8 +27,11 @@ from territoire.territory.models import Organisation, Scope
 
 def target_check(indicator: IndicatorDefinition, scope: Scope, target_date: date) -> list[str]:
     """The manifest's ``target_check``: a target after an objective's deadline is refused."""
+    organisation_id = scope.owning_organisation_id
+    if organisation_id is None:
+        return []
     objectives = Objective.objects.filter(
-        organisation_id=scope.owning_organisation_id, indicators=indicator, deadline__lt=target_date
+        organisation_id=organisation_id, indicators=indicator, deadline__lt=target_date
     ).order_by("deadline", "title")
     return [
         _(
@@ -52,7 +55,9 @@ def objective_problems(
     a target of one of them, in the organisation or one of its communes, falls after it."""
     targets = sorted(
         Target.objects.filter(indicator__in=list(indicators), target_date__gt=deadline)
-        .filter(Q(scope__organisation_id=organisation_id) | Q(scope__commune__organisation_id=organisation_id))
+        .filter(
+            Q(scope__organisation_id=organisation_id) | Q(scope__commune__organisation_id=organisation_id)
+        )
         .select_related("indicator", "scope"),
         key=lambda t: (t.indicator.name, t.scope.name),
     )
@@ -71,7 +76,9 @@ def objective_problems(
     ]
 
 
-def indicator_page(definition: IndicatorDefinition, scope: Scope, organisation: Organisation) -> dict[str, Any]:
+def indicator_page(
+    definition: IndicatorDefinition, scope: Scope, organisation: Organisation
+) -> dict[str, Any]:
     """The manifest's ``indicator_page``: breadcrumb through axis and objective, the projects.
 
     Two queries: the objectives with their axis, then their active projects.

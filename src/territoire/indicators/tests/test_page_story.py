@@ -5,7 +5,6 @@ a recomputation told apart from a correction."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -32,7 +31,9 @@ def page(scope: str, code: str) -> str:
     return f"/t/{scope}/indicateurs/{code}/"
 
 
-def record_communes(definition: IndicatorDefinition, figures: dict[str, list[float]], actor: Any = None) -> None:
+def record_communes(
+    definition: IndicatorDefinition, figures: dict[str, list[float]], actor: Any = None
+) -> None:
     """Record monthly figures from START for communes, as staff do (the aggregate follows)."""
     rows = [
         CleanRow(definition, Scope.objects.get(code=code), month_of(day), Decimal(str(v)))
@@ -110,7 +111,9 @@ def test_the_communes_side_by_side(client: Client, aggregated: IndicatorDefiniti
     assert "Les communes côte à côte" not in client.get(page(ALPHA, PUBLIC_CODE)).content.decode()
 
 
-def test_a_commune_without_a_published_figure_shows_a_dash(client: Client, public_indicator: IndicatorDefinition) -> None:
+def test_a_commune_without_a_published_figure_shows_a_dash(
+    client: Client, public_indicator: IndicatorDefinition
+) -> None:
     record_communes(public_indicator, {ALPHA: [60, 61, 62], BETA: [40, 41, 42]})
     table = client.get(page(ORG, PUBLIC_CODE)).content.decode().split("Les communes côte à côte")[1]
     gamma = table.split(">Gamma</th>")[1].split("</tr>")[0]
@@ -143,7 +146,10 @@ def test_commune_figures_leave_out_the_communes_a_member_may_not_see(
 
 
 def test_a_recomputation_is_not_shown_as_a_correction(
-    client: Client, aggregated: IndicatorDefinition, organisation: Organisation, make_staff: Callable[..., Any]
+    client: Client,
+    aggregated: IndicatorDefinition,
+    organisation: Organisation,
+    make_staff: Callable[..., Any],
 ) -> None:
     # Alpha's October is corrected by a person: the organisation's October is recomputed.
     record_communes(aggregated, {ALPHA: [65]}, actor=make_staff(organisation))

@@ -94,7 +94,9 @@ def test_the_indicator_page_links_both(client: Client, figures: Scope) -> None:
     assert f'href="/t/{ALPHA}/indicateurs/{PUBLIC_CODE}.csv"' in html
 
 
-def test_an_internal_indicators_spreadsheet_is_hidden(client: Client, internal_indicator: IndicatorDefinition) -> None:
+def test_an_internal_indicators_spreadsheet_is_hidden(
+    client: Client, internal_indicator: IndicatorDefinition
+) -> None:
     assert client.get(f"/t/{ALPHA}/indicateurs/{INTERNAL_CODE}/tableur.csv").status_code == 404
 
 
@@ -116,7 +118,9 @@ def territory(
     aggregate_to_organisation(Organisation.objects.get(siren=ORG))
 
 
-def test_the_bulk_spreadsheet_file(client: Client, territory: None, public_indicator: IndicatorDefinition) -> None:
+def test_the_bulk_spreadsheet_file(
+    client: Client, territory: None, public_indicator: IndicatorDefinition
+) -> None:
     response = client.get(f"/t/{ORG}/indicateurs-tableur.csv")
     raw = body(response)
     assert raw.startswith(b"\xef\xbb\xbf")

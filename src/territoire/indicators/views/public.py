@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from territoire.core import modules
 from territoire.core.charts import Point, line_chart
 from territoire.core.csvwriter import SafeDictWriter, stream_rows
-from territoire.core import modules
 from territoire.indicators import exports, selectors, wording
 from territoire.indicators.models import Aggregate, IndicatorDefinition, Measurement, Target
 from territoire.territory import access

@@ -82,13 +82,17 @@ def test_a_stale_figure_is_named(client: Client, organisation: Organisation) -> 
     # Recent figures: nothing said.
     record(FTTH, SIREN, [72])
     cache.clear()
-    assert "Aucune mesure depuis" not in card(client.get(HOME).content.decode(), "Taux de foyers raccordables")
+    assert "Aucune mesure depuis" not in card(
+        client.get(HOME).content.decode(), "Taux de foyers raccordables"
+    )
 
 
 def test_the_card_names_its_period(client: Client, organisation: Organisation) -> None:
     record(FTTH, SIREN, [70])
     month = last_periods("monthly", timezone.localdate(), 1)[0].start
-    assert f"Période : {formats.date_format(month, 'F Y')}" in card(client.get(HOME).content.decode(), "Taux de foyers")
+    assert f"Période : {formats.date_format(month, 'F Y')}" in card(
+        client.get(HOME).content.decode(), "Taux de foyers"
+    )
 
 
 def test_the_home_queries_are_bounded(

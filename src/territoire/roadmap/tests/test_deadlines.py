@@ -39,7 +39,9 @@ def test_the_template_objectives_are_those_of_the_source_document(organisation: 
 
 
 @pytest.mark.parametrize("scope_code", ["200000001", "99101"])
-def test_a_target_after_its_objectives_deadline_is_refused(organisation: Organisation, scope_code: str) -> None:
+def test_a_target_after_its_objectives_deadline_is_refused(
+    organisation: Organisation, scope_code: str
+) -> None:
     with pytest.raises(ValidationError) as refused:
         _target(scope_code, date(2027, 12, 31))
     message = refused.value.messages[0]

@@ -80,7 +80,7 @@ SUMMARY_COLUMNS = (
     ("no_data", (Status.NO_DATA,)),
 )
 # A figure older than this (days after its period's end) is "not measured since".
-STALE_AFTER_DAYS = {Periodicity.MONTHLY: 92, Periodicity.QUARTERLY: 183, Periodicity.YEARLY: 730}
+STALE_AFTER_DAYS: dict[str, int] = {Periodicity.MONTHLY: 92, Periodicity.QUARTERLY: 183, Periodicity.YEARLY: 730}
 
 
 def _summary(cards: Iterable[indicator_selectors.IndicatorCard]) -> dict[str, int]:
@@ -90,7 +90,9 @@ def _summary(cards: Iterable[indicator_selectors.IndicatorCard]) -> dict[str, in
     return summary
 
 
-def _missing(card: indicator_selectors.IndicatorCard, today: date, last_measured: dict[int, date]) -> list[str]:
+def _missing(
+    card: indicator_selectors.IndicatorCard, today: date, last_measured: dict[int, date]
+) -> list[str]:
     """What keeps a card from telling where the indicator stands, in words."""
     missing = []
     if card.target is None:
