@@ -80,7 +80,11 @@ SUMMARY_COLUMNS = (
     ("no_data", (Status.NO_DATA,)),
 )
 # A figure older than this (days after its period's end) is "not measured since".
-STALE_AFTER_DAYS: dict[str, int] = {Periodicity.MONTHLY: 92, Periodicity.QUARTERLY: 183, Periodicity.YEARLY: 730}
+STALE_AFTER_DAYS: dict[str, int] = {
+    Periodicity.MONTHLY: 92,
+    Periodicity.QUARTERLY: 183,
+    Periodicity.YEARLY: 730,
+}
 
 
 def _summary(cards: Iterable[indicator_selectors.IndicatorCard]) -> dict[str, int]:
