@@ -67,6 +67,9 @@ def test_existing_modules_declare_their_exports_processings_and_late_items() -> 
     assert exports == {
         "indicators.series": "indicators",
         "indicators.series_json": "indicators",
+        "indicators.series_spreadsheet": "indicators",
+        "indicators.all": "indicators",
+        "indicators.all_spreadsheet": "indicators",
         "participation.pabulib": "participation",
     }
     processings = {p.name: label for label, p in modules.processings()}

@@ -107,8 +107,13 @@ def test_anonymous_sees_no_internal_figure(client: Client, world: dict[str, Proj
     scope = TARGETS[target]
     assert INTERNAL not in text(client.get(f"/t/{scope}/"))
     base = f"/t/{scope}/indicateurs/{INTERNAL}"
-    for url in (f"{base}/", f"{base}.csv", f"{base}.json"):
+    for url in (f"{base}/", f"{base}.csv", f"{base}.json", f"{base}/tableur.csv"):
         assert client.get(url).status_code == 404, url
+    # The bulk files hold public indicators only.
+    for url in (f"/t/{scope}/indicateurs.csv", f"/t/{scope}/indicateurs-tableur.csv"):
+        bulk = client.get(url)
+        assert bulk.status_code == 200, url
+        assert INTERNAL not in text(bulk), url
     response = client.get(f"/t/{ORGANISATION_OF[scope]}/risques/")
     assert response.status_code == 302
     assert "login" in response["Location"]
@@ -129,9 +134,17 @@ def test_internal_pages_and_exports(member: Client, role: str, membership: str, 
     assert export.status_code == expected
     document = member.get(f"{base}.json")
     assert document.status_code == expected
+    spreadsheet = member.get(f"{base}/tableur.csv")
+    assert spreadsheet.status_code == expected
     if visible:
         assert scope in text(export)
+        assert scope in text(spreadsheet)
         assert json.loads(document.content)
+    # The bulk files are public: no internal indicator, whoever asks.
+    for url in (f"/t/{scope}/indicateurs.csv", f"/t/{scope}/indicateurs-tableur.csv"):
+        bulk = member.get(url)
+        assert bulk.status_code == 200, url
+        assert INTERNAL not in text(bulk), url
     # The risk register is the organisation's own: organisation-wide members only.
     risks = member.get(f"/t/{ORGANISATION_OF[scope]}/risques/")
     assert risks.status_code == (200 if covers(membership, ORG) and ORGANISATION_OF[scope] == ORG else 404)

@@ -209,7 +209,7 @@ ROWS: dict[str, Row] = {
             baseline_value=Decimal(1),
             baseline_date=dt.date(2025, 1, 1),
             target_value=Decimal(0),
-            target_date=dt.date(2027, 1, 1),
+            target_date=dt.date(2026, 12, 31),
         ),
     ),
     "indicators.measurement": Row(EVERYWHERE, _measurement),

@@ -172,6 +172,16 @@ class Manifest:
     data_versions: tuple[str, ...] = ()
     # The module's records are published data: any change bumps the spine's version.
     publishes: bool = False
+    # ``context(definition, scope, organisation) -> dict``: what the module adds to an
+    # indicator's page (``trail``: breadcrumb links; ``related``: sections of links).
+    indicator_page: Ref | None = None
+    # ``check(indicator, scope, target_date) -> list[str]``: why a target may not be set
+    # (empty: it may), in the user's language.
+    target_check: Ref | None = None
+    # ``since(organisation) -> date | None``: the first day of the module's data for the
+    # organisation (None: none yet). Its computed indicators get no figure for a period
+    # that ends before it: a zero there would read as years of inaction.
+    data_since: Ref | None = None
 
 
 class ModuleConfig(AppConfig):
@@ -278,6 +288,23 @@ def processings() -> list[tuple[str, Processing]]:
 
 def late_items() -> list[tuple[str, LateItems]]:
     return [(module.label, item) for module in installed() for item in module.manifest.late_items]
+
+
+def indicator_page_contributions() -> list[Callable[..., dict[str, Any]]]:
+    return [resolve(m.manifest.indicator_page) for m in installed() if m.manifest.indicator_page is not None]
+
+
+def target_checks() -> list[Callable[..., list[str]]]:
+    return [resolve(m.manifest.target_check) for m in installed() if m.manifest.target_check is not None]
+
+
+def data_since(label: str) -> Callable[..., Any] | None:
+    """The ``data_since`` of the module labelled ``label`` (None: it declares none)."""
+    for module in installed():
+        if module.label == label and module.manifest.data_since is not None:
+            since: Callable[..., Any] = resolve(module.manifest.data_since)
+            return since
+    return None
 
 
 def data_version_keys() -> list[str]:

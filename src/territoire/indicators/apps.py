@@ -33,6 +33,25 @@ class IndicatorsConfig(modules.ModuleConfig):
                 url_args=("code",),
                 formats=("application/json",),
             ),
+            modules.Export(
+                "indicators.series_spreadsheet",
+                _("Série d'un indicateur pour un tableur (point-virgule, virgule décimale)"),
+                url_name="indicator-csv-fr",
+                url_args=("code",),
+                formats=("text/csv",),
+            ),
+            modules.Export(
+                "indicators.all",
+                _("Tous les indicateurs publics (valeurs en vigueur, cibles, provenance)"),
+                url_name="indicators-csv",
+                formats=("text/csv",),
+            ),
+            modules.Export(
+                "indicators.all_spreadsheet",
+                _("Tous les indicateurs publics, pour un tableur"),
+                url_name="indicators-csv-fr",
+                formats=("text/csv",),
+            ),
         ),
         # The staff figure pages: one figure by hand, a CSV file.
         rate_limited_paths=(modules.RateLimitedPaths("staff_write", suffixes=("/saisir/", "/importer/")),),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -121,6 +122,15 @@ class Target(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.indicator} → {self.target_value} ({self.target_date:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        # The forms' check of the rule ``services.set_target`` enforces (the admin's form).
+        from territoire.indicators.services.storage import target_problems
+
+        if self.indicator_id and self.scope_id and self.target_date:
+            problems = target_problems(self.indicator, self.scope, self.target_date)
+            if problems:
+                raise ValidationError({"target_date": problems})
 
 
 class MeasurementOrigin(models.TextChoices):

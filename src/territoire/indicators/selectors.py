@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from territoire.indicators.models import (
     Direction,
@@ -19,6 +20,7 @@ from territoire.indicators.models import (
     Visibility,
 )
 from territoire.indicators.status import Assessment, Observation, Status, assess
+from territoire.indicators.wording import HUMAN_ORIGINS
 from territoire.territory import access
 from territoire.territory.models import Organisation, Scope
 
@@ -92,6 +94,19 @@ def cards(
     return result
 
 
+def last_measured(scope: Scope, indicator_ids: list[int]) -> dict[int, date]:
+    """The end of the latest period measured for each of these indicators (one query, none
+    when there are none): what "no figure since" on a card names."""
+    if not indicator_ids:
+        return {}
+    return dict(
+        Measurement.objects.filter(scope=scope, is_current=True, indicator_id__in=indicator_ids)
+        .values("indicator_id")
+        .annotate(last=Max("period_end"))
+        .values_list("indicator_id", "last")
+    )
+
+
 def history(definition: IndicatorDefinition, scope: Scope) -> list[Measurement]:
     """Every version of every figure, current and superseded, oldest period first."""
     return list(
@@ -133,3 +148,69 @@ def measurements(
     else:
         qs = qs.filter(public)
     return qs
+
+
+@dataclass
+class HistoryRow:
+    """A figure of an indicator's history, with what replaced it if it was replaced."""
+
+    measurement: Measurement
+    replaced_by: Measurement | None = None
+
+    @property
+    def corrected_by_a_person(self) -> bool:
+        return self.replaced_by is not None and self.replaced_by.origin in HUMAN_ORIGINS
+
+    @property
+    def recomputed(self) -> bool:
+        return self.replaced_by is not None and self.replaced_by.origin not in HUMAN_ORIGINS
+
+
+def history_rows(measurements: list[Measurement]) -> list[HistoryRow]:
+    """``history()`` with each superseded figure's successor: a person's correction and an
+    automatic recomputation (aggregation, module) are told apart."""
+    successors = {m.supersedes_id: m for m in measurements if m.supersedes_id is not None}
+    return [HistoryRow(m, successors.get(m.pk)) for m in measurements]
+
+
+@dataclass
+class CommuneFigures:
+    name: str
+    population: int | None
+    values: list[Decimal | None]
+
+
+def commune_figures(
+    definition: IndicatorDefinition, organisation: Organisation, periods: list[tuple[date, date]], user: Any
+) -> list[CommuneFigures]:
+    """The communes' figures of ``definition`` for ``periods``, side by side (one query for
+    the figures). An internal indicator shows only the communes whose internal data ``user``
+    may see. Figures withheld at computation (too few cases) are simply absent: None."""
+    scopes = list(
+        Scope.objects.filter(commune__organisation=organisation)
+        .select_related("commune")
+        .order_by("commune__name")
+    )
+    if not definition.is_public:
+        visible = set(access.internal_scopes(user, organisation).values_list("pk", flat=True))
+        scopes = [s for s in scopes if s.pk in visible]
+    if not scopes or not periods:
+        return []
+    values: dict[tuple[int, date, date], Decimal] = {
+        (scope_id, start, end): value
+        for scope_id, start, end, value in Measurement.objects.filter(
+            indicator=definition,
+            scope__in=scopes,
+            is_current=True,
+            period_start__gte=min(p[0] for p in periods),
+            period_end__lte=max(p[1] for p in periods),
+        ).values_list("scope_id", "period_start", "period_end", "value")
+    }
+    return [
+        CommuneFigures(
+            scope.commune.name if scope.commune else scope.name,
+            scope.commune.population if scope.commune else None,
+            [values.get((scope.pk, start, end)) for start, end in periods],
+        )
+        for scope in scopes
+    ]

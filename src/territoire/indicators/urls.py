@@ -13,6 +13,17 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path("t/<str:scope_code>/indicateurs/<str:code>.csv", public.download_csv, name="indicator-csv"),
     path("t/<str:scope_code>/indicateurs/<str:code>.json", public.download_json, name="indicator-json"),
     path(
+        "t/<str:scope_code>/indicateurs/<str:code>/tableur.csv",
+        public.download_spreadsheet,
+        name="indicator-csv-fr",
+    ),
+    path("t/<str:scope_code>/indicateurs.csv", public.download_all, name="indicators-csv"),
+    path(
+        "t/<str:scope_code>/indicateurs-tableur.csv",
+        public.download_all_spreadsheet,
+        name="indicators-csv-fr",
+    ),
+    path(
         "t/<str:scope_code>/indicateurs/<str:code>/saisir/",
         staff_page(staff.record_figure),
         name="indicator-record",

@@ -10,6 +10,7 @@ class ParticipationConfig(modules.ModuleConfig):
     default_auto_field = "django.db.models.BigAutoField"
     manifest = modules.Manifest(
         indicators="territoire.participation.indicators",
+        data_since="territoire.participation.indicators.data_since",
         api_router="territoire.participation.api.router",
         public_urls="territoire.participation.urls.public_urlpatterns",
         navigation=(modules.Navigation(_("Participer"), "participation-index"),),

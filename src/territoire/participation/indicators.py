@@ -11,7 +11,7 @@ import datetime as dt
 import statistics as pystats
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,7 @@ from territoire.participation import selectors
 from territoire.participation.models import (
     Ballot,
     BallotMethod,
+    BudgetPhase,
     Consultation,
     Participant,
     Proposal,
@@ -237,3 +238,23 @@ def median_answer_days(scope: Scope, period: Period) -> Decimal | None:
     if too_few_cases(len(answered), 1):
         return None
     return Decimal(str(pystats.median(answered))).quantize(Decimal("0.1"))
+
+
+def data_since(organisation: Organisation) -> dt.date | None:
+    """The first day of participation in ``organisation`` (the manifest's ``data_since``): its
+    first consultation's opening, budget phase or ballot. Its indicators have no figure
+    before: a zero for years before the platform existed would read as inaction."""
+    tz = timezone.get_current_timezone()
+    firsts = [
+        Consultation.objects.filter(organisation=organisation, published_at__isnull=False).aggregate(
+            first=Min("opens_at")
+        )["first"],
+        BudgetPhase.objects.filter(budget__organisation=organisation).aggregate(first=Min("starts_at"))[
+            "first"
+        ],
+        Ballot.objects.filter(envelope__budget__organisation=organisation).aggregate(first=Min("created_at"))[
+            "first"
+        ],
+    ]
+    known = [moment.astimezone(tz).date() for moment in firsts if moment is not None]
+    return min(known, default=None)

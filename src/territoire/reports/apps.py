@@ -10,6 +10,7 @@ class ReportsConfig(modules.ModuleConfig):
     default_auto_field = "django.db.models.BigAutoField"
     manifest = modules.Manifest(
         indicators="territoire.reports.indicators",
+        data_since="territoire.reports.indicators.data_since",
         root_urls="territoire.reports.urls.root_urlpatterns",
         public_urls="territoire.reports.urls.public_urlpatterns",
         navigation=(modules.Navigation(_("Signalements"), "reports-index"),),

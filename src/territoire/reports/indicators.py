@@ -8,9 +8,10 @@ figures). Reports closed as duplicates and hidden reports are left out everywher
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ from territoire.indicators.periods import Period
 from territoire.indicators.registry import indicator, too_few_cases
 from territoire.reports import selectors
 from territoire.reports.models import Report
-from territoire.territory.models import Commune, Scope
+from territoire.territory.models import Commune, Organisation, Scope
 
 # Under this many reports, a share or a median is not published (small counts).
 MIN_REPORTS = 5
@@ -170,3 +171,10 @@ def round_distance_saved(scope: Scope, period: Period) -> Decimal | None:
         return None
     start, end = _bounds(period)
     return _decimal(selectors.round_saving_percent(scope.organisation_id, start, end), "0.1")
+
+
+def data_since(organisation: Organisation) -> date | None:
+    """The day of the organisation's first report (the manifest's ``data_since``): no figure
+    of the module before it (None: no report yet)."""
+    first = Report.objects.filter(organisation=organisation).aggregate(first=Min("requested_at"))["first"]
+    return timezone.localtime(first).date() if first is not None else None

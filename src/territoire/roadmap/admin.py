@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from territoire.roadmap.indicator_links import objective_problems
 from territoire.roadmap.models import (
     Axis,
     CostShare,
@@ -21,8 +25,28 @@ class AxisAdmin(OrganisationScopedAdmin):
     list_filter = ["organisation"]
 
 
+class ObjectiveForm(forms.ModelForm[Objective]):
+    class Meta:
+        model = Objective
+        fields = ["organisation", "axis", "title", "description", "deadline", "indicators", "position"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        organisation = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
+        deadline = cleaned.get("deadline")
+        if organisation is not None and deadline is not None:
+            indicators = cleaned.get("indicators")
+            if indicators is None and self.instance.pk:
+                indicators = self.instance.indicators.all()
+            problems = objective_problems(organisation.pk, deadline, indicators or [])
+            if problems:
+                self.add_error("deadline", problems)
+        return cleaned
+
+
 @admin.register(Objective)
 class ObjectiveAdmin(OrganisationScopedAdmin):
+    form = ObjectiveForm
     list_display = ["title", "axis", "deadline"]
     list_filter = ["organisation", "axis"]
     filter_horizontal = ["indicators"]

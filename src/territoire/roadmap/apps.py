@@ -13,6 +13,8 @@ class RoadmapConfig(modules.ModuleConfig):
         public_urls="territoire.roadmap.urls.public_urlpatterns",
         demo="territoire.roadmap.demo.populate",
         publishes=True,
+        indicator_page="territoire.roadmap.indicator_links.indicator_page",
+        target_check="territoire.roadmap.indicator_links.target_check",
     )
 
     def ready(self) -> None:

@@ -17,7 +17,8 @@ from territoire.indicators.models import (
     Target,
 )
 from territoire.indicators.periods import Period, last_periods
-from territoire.indicators.services import CleanRow, aggregate_to_organisation, store_rows
+from territoire.indicators.services import CleanRow, aggregate_to_organisation, record_figures
+from territoire.roadmap.models import Objective
 from territoire.roadmap.template import AXES, OBJECTIVE_DEADLINE
 from territoire.territory.models import Scope
 
@@ -55,20 +56,26 @@ def populate(ctx: DemoContext) -> str:
         .select_related("commune")
         .order_by("commune__insee_code")
     )
-    # The demo's targets fall at the end of next year, so that its statuses vary.
-    deadline = max(OBJECTIVE_DEADLINE, date(ctx.today.year + 1, 12, 31))
+    # Each target falls on the deadline of the objective its indicator measures (the
+    # roadmap refuses a later one): "on track" means on track for the objective.
+    deadlines: dict[int, date] = {}
+    for objective in Objective.objects.filter(organisation=ctx.organisation).prefetch_related("indicators"):
+        for measured in objective.indicators.all():
+            deadlines[measured.pk] = min(deadlines.get(measured.pk, objective.deadline), objective.deadline)
     rows: list[Measurement] = []
     targets: list[Target] = []
     for code, spec in specs.items():
         definition = definitions[code]
         scopes = [org_scope] if definition.aggregate == Aggregate.NONE else commune_scopes
         goal = float(spec.suggested_target if spec.suggested_target is not None else START[code])
+        deadline = deadlines.get(definition.pk, OBJECTIVE_DEADLINE)
         for scope in scopes:
             spread = SPREAD.get(code, 0.15)
             start = START[code] * ctx.rng.uniform(1 - spread, 1 + spread)
             # Each commune moves a share of the way to the goal: some reach it, some lag.
             pace = ctx.rng.choice([0.35, 0.6, 0.8, 0.95, 1.1])
             noise = abs(goal - start) * 0.03 + abs(start) * spread * 0.05
+            first_value: Decimal | None = None
             for k, period in enumerate(periods):
                 share = pace * k / max(1, len(periods) - 1) * 0.85
                 value = start + (goal - start) * share + ctx.rng.gauss(0, noise)
@@ -76,6 +83,7 @@ def populate(ctx: DemoContext) -> str:
                     value = max(0.0, round(value))
                 lo, hi = BOUNDS.get(spec.unit, (0.0, float("inf")))
                 value = min(hi, max(lo, value))
+                first_value = first_value if first_value is not None else Decimal(f"{value:.4f}")
                 rows.append(
                     Measurement(
                         indicator=definition,
@@ -87,45 +95,53 @@ def populate(ctx: DemoContext) -> str:
                         provenance="demo:generated",
                     )
                 )
+            # The baseline is the first figure itself, so that page, chart and table agree.
+            assert first_value is not None
             targets.append(
                 Target(
                     indicator=definition,
                     scope=scope,
-                    baseline_value=Decimal(f"{start:.4f}"),
+                    baseline_value=first_value,
                     baseline_date=periods[0].end,
                     target_value=Decimal(f"{goal:.4f}"),
                     target_date=deadline,
                 )
             )
     Measurement.objects.bulk_create(rows, batch_size=2000)
-    # Organisation-level targets for aggregated indicators: from the communes' starting points.
+    aggregated = aggregate_to_organisation(ctx.organisation)
+    # Organisation-level targets of aggregated indicators: the baseline is the aggregate of
+    # the first month (what the history shows), the goal the communes' combined.
+    first_aggregates = {
+        m.indicator_id: m.value
+        for m in Measurement.objects.filter(
+            scope=org_scope,
+            is_current=True,
+            period_start=periods[0].start,
+            indicator__code__in=list(specs),
+        )
+    }
     for code in specs:
         definition = definitions[code]
-        if definition.aggregate == Aggregate.NONE:
+        if definition.aggregate == Aggregate.NONE or definition.pk not in first_aggregates:
             continue
-        firsts = [t.baseline_value for t in targets if t.indicator is definition]
-        baseline = (
-            sum(firsts, Decimal(0)) / len(firsts)
-            if definition.aggregate != Aggregate.SUM
-            else sum(firsts, Decimal(0))
-        )
         goals = [t.target_value for t in targets if t.indicator is definition]
         org_goal = sum(goals, Decimal(0)) if definition.aggregate == Aggregate.SUM else goals[0]
         targets.append(
             Target(
                 indicator=definition,
                 scope=org_scope,
-                baseline_value=baseline.quantize(Decimal("0.0001")),
+                baseline_value=first_aggregates[definition.pk],
                 baseline_date=periods[0].end,
                 target_value=org_goal,
-                target_date=deadline,
+                target_date=deadlines.get(definition.pk, OBJECTIVE_DEADLINE),
             )
         )
     Target.objects.bulk_create(targets, batch_size=1000)
-    aggregated = aggregate_to_organisation(ctx.organisation)
     # One correction, to show that history is kept: a mistyped figure superseded by the right one.
     first = rows[len(periods) // 2]
-    store_rows(
+    # Recorded as staff record it: the organisation's aggregate of that month is recomputed,
+    # an automatic recomputation the history tells apart from the correction.
+    record_figures(
         [
             CleanRow(
                 first.indicator,

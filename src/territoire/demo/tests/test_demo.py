@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.test import Client
 from shapely import STRtree, unary_union
 from shapely.geometry import shape
@@ -307,3 +308,54 @@ def test_bad_sizes_are_refused(communes: int, months: int, db: Any) -> None:
         call_command("demo", communes=communes, months=months, seed=1, stdout=io.StringIO())
     assert refused.value.returncode == 2
     assert not Organisation.objects.filter(siren=DEMO_SIREN).exists()
+
+
+def test_targets_fall_on_their_objectives_deadline(demo: str) -> None:
+    """The page said "échéance 12/2026" while the targets (and the status) were for 12/2027."""
+    organisation = org()
+    deadlines = {
+        d.pk: o.deadline
+        for o in Objective.objects.filter(organisation=organisation).prefetch_related("indicators")
+        for d in o.indicators.all()
+    }
+    targets = Target.objects.filter(indicator__code__in=TEMPLATE_CODES)
+    assert targets.exists()
+    for t in targets:
+        assert t.target_date == deadlines[t.indicator_id], t
+
+
+def test_baselines_are_the_first_figures_of_the_history(demo: str) -> None:
+    """The organisation's baseline read 64.5 % while its history showed 60.0 for that month."""
+    organisation = org()
+    checked = 0
+    for t in Target.objects.filter(
+        Q(scope__organisation=organisation) | Q(scope__commune__organisation=organisation),
+        indicator__code__in=TEMPLATE_CODES,
+    ).select_related("indicator"):
+        figure = Measurement.objects.get(
+            indicator=t.indicator,
+            scope_id=t.scope_id,
+            is_current=True,
+            period_start__lte=t.baseline_date,
+            period_end__gte=t.baseline_date,
+        )
+        assert figure.value == t.baseline_value, (t.indicator.code, t.scope_id)
+        checked += 1
+    assert checked == Target.objects.filter(indicator__code__in=TEMPLATE_CODES).count()
+
+
+def test_the_correction_is_told_apart_from_the_recomputation_it_causes(demo: str, client: Client) -> None:
+    """The demo's corrected commune figure re-aggregates the organisation's: the organisation's
+    page shows a recomputation, not a person's correction."""
+    organisation = org()
+    old = Measurement.objects.get(is_current=False, scope__commune__organisation=organisation)
+    recomputed = Measurement.objects.get(
+        is_current=False,
+        scope__organisation=organisation,
+        indicator=old.indicator,
+        period_start=old.period_start,
+    )
+    assert Measurement.objects.get(supersedes=recomputed).origin == MeasurementOrigin.AGGREGATED
+    page = client.get(f"/t/{DEMO_SIREN}/indicateurs/{old.indicator.code}/").content.decode()
+    assert "dont 0 corrigée(s) par une personne et 1 recalculée(s) automatiquement" in page
+    assert "recalculée automatiquement" in page.split('<tr class="superseded">')[1].split("</tr>")[0]

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from territoire.core import modules
 from territoire.indicators import registry
 from territoire.indicators.models import (
     IndicatorDefinition,
@@ -48,6 +49,17 @@ def sync_registry() -> dict[str, IndicatorDefinition]:
     return definitions
 
 
+def _data_starts(organisation: Organisation, labels: Iterable[str]) -> dict[str, date | None]:
+    """The first day of each module's data for ``organisation``, for modules that declare it
+    (``Manifest.data_since``); a module absent from the result computes every due period."""
+    starts: dict[str, date | None] = {}
+    for label in labels:
+        since = modules.data_since(label)
+        if since is not None:
+            starts[label] = since(organisation)
+    return starts
+
+
 @dataclass
 class ComputeSummary:
     indicators: int = 0
@@ -80,6 +92,7 @@ def compute_all(
     for org in orgs:
         org_scope = Scope.objects.get(organisation=org)
         commune_scopes = list(Scope.objects.filter(commune__organisation=org).select_related("commune"))
+        starts = _data_starts(org, {spec.module for spec in specs.values()})
         for code, spec in specs.items():
             definition = definitions[code]
             scopes = {
@@ -88,6 +101,11 @@ def compute_all(
                 "both": [org_scope, *commune_scopes],
             }[spec.scopes]
             due = last_periods(spec.periodicity, today, 1 if spec.snapshot else periods)
+            if spec.module in starts:
+                first_day = starts[spec.module]
+                skipped = [p for p in due if first_day is None or p.end < first_day]
+                summary.skipped += len(skipped) * len(scopes)
+                due = [p for p in due if p not in skipped]
             for scope in scopes:
                 for period in due:
                     value = spec.function(scope, period)

@@ -9,6 +9,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
+from territoire.core import modules
 from territoire.core.actions import action
 from territoire.indicators.models import (
     IndicatorDefinition,
@@ -110,6 +113,12 @@ def store_rows(
     return summary
 
 
+def target_problems(indicator: IndicatorDefinition, scope: Scope, target_date: date) -> list[str]:
+    """Why a target of ``indicator`` for ``scope`` may not fall on ``target_date``, as the
+    modules see it (the roadmap: not after the deadline of an objective it measures)."""
+    return [problem for check in modules.target_checks() for problem in check(indicator, scope, target_date)]
+
+
 def set_target(
     *,
     indicator: IndicatorDefinition,
@@ -123,6 +132,9 @@ def set_target(
     """Set the target of an indicator for a scope (one per indicator and scope)."""
     if target_date <= baseline_date:
         raise ValueError("the target date must come after the baseline date")
+    problems = target_problems(indicator, scope, target_date)
+    if problems:
+        raise ValidationError(problems, code="target_after_deadline")
     with action(
         "indicators.set_target",
         actor=actor,

@@ -9,7 +9,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from territoire.indicators.models import IndicatorDefinition, Source
+from territoire.indicators import wording
+from territoire.indicators.models import IndicatorDefinition, Measurement, Source
 from territoire.indicators.status import Status
 from territoire.territory import access
 from territoire.territory.models import Scope
@@ -28,6 +29,17 @@ STATUS_LABELS = {
 @register.simple_tag
 def status_badge(status: Status) -> SafeString:
     return format_html('<span class="status status-{}">{}</span>', status.slug, STATUS_LABELS[status])
+
+
+@register.filter
+def period(measurement: Measurement) -> str:
+    """The period of a figure by its name: « 2025 », « T3 2025 », « novembre 2025 »."""
+    return wording.period_label(measurement.period_start, measurement.period_end)
+
+
+@register.filter
+def provenance(measurement: Measurement) -> str:
+    return wording.provenance(measurement)
 
 
 @register.filter

@@ -22,6 +22,14 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_module_target_checks(monkeypatch: Any) -> None:
+    """The spine's tests set targets far ahead, free of the roadmap's deadlines: the rule
+    that a target may not pass its objective's deadline is the roadmap's, tested there
+    (roadmap/tests/test_deadlines.py)."""
+    monkeypatch.setattr("territoire.core.modules.target_checks", lambda: [])
+
+
 @pytest.fixture
 def public_indicator(organisation: Organisation) -> IndicatorDefinition:
     return IndicatorDefinition.objects.get(code=PUBLIC_CODE)

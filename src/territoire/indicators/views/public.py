@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from territoire.core import modules
 from territoire.core.charts import Point, line_chart
-from territoire.core.csvwriter import SafeDictWriter
-from territoire.indicators import selectors
-from territoire.indicators.models import IndicatorDefinition, Measurement
+from territoire.core.csvwriter import SafeDictWriter, stream_rows
+from territoire.indicators import exports, selectors, wording
+from territoire.indicators.models import Aggregate, IndicatorDefinition, Measurement, Target
 from territoire.territory import access
 from territoire.territory.models import Scope
 from territoire.territory.selectors import organisation_of, scope_by_code
@@ -44,11 +47,14 @@ def resolve_indicator(request: HttpRequest, scope_code: str, code: str) -> tuple
     return scope, definition
 
 
+COMMUNE_PERIODS = 4
+
+
 def detail(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
     scope, definition = resolve_indicator(request, scope_code, code)
     today = timezone.localdate()
-    rows = selectors.history(definition, scope)
-    current = [m for m in rows if m.is_current]
+    measurements = selectors.history(definition, scope)
+    current = [m for m in measurements if m.is_current]
     card = selectors.cards(scope, [definition], today=today, months=1200)[definition.pk]
     target = card.target
     chart = line_chart(
@@ -58,24 +64,51 @@ def detail(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
             "Valeurs de %(first)s à %(last)s ; les mêmes données figurent dans le tableau ci-dessous."
         )
         % {
-            "first": current[0].period_start.strftime("%m/%Y") if current else "",
-            "last": current[-1].period_end.strftime("%m/%Y") if current else "",
+            "first": wording.period_label(current[0].period_start, current[0].period_end) if current else "",
+            "last": wording.period_label(current[-1].period_start, current[-1].period_end) if current else "",
         },
         unit=definition.unit,
         target=Point(target.target_date, float(target.target_value)) if target else None,
         baseline=Point(target.baseline_date, float(target.baseline_value)) if target else None,
     )
     organisation = organisation_of(scope)
-    context = {
+    rows = selectors.history_rows(measurements)
+    context: dict[str, Any] = {
         "scope": scope,
         "organisation": organisation,
         "definition": definition,
         "card": card,
         "rows": rows[::-1],
         "chart": chart,
-        "corrections": sum(1 for m in rows if not m.is_current),
+        "corrections": sum(1 for r in rows if r.corrected_by_a_person),
+        "recomputations": sum(1 for r in rows if r.recomputed),
+        "sources": wording.source_summary(current),
+        "baseline_figure": _baseline_figure(target, current),
+        "trail": [],
+        "related": [],
     }
+    if scope.organisation_id is not None and definition.aggregate != Aggregate.NONE:
+        periods = [(m.period_start, m.period_end) for m in current[-COMMUNE_PERIODS:]]
+        context["commune_periods"] = [wording.period_label(start, end) for start, end in periods]
+        context["communes"] = selectors.commune_figures(definition, organisation, periods, request.user)
+        context["aggregate_phrase"] = wording.aggregate_phrase(definition.aggregate)
+    for contribute in modules.indicator_page_contributions():
+        context.update(contribute(definition, scope, organisation))
     return render(request, "indicators/detail.html", context)
+
+
+def _baseline_figure(target: Target | None, current: list[Measurement]) -> Measurement | None:
+    """The figure recorded for the period of the target's baseline date, when it differs from
+    the baseline (the page then says so, and why it may)."""
+    if target is None:
+        return None
+    for m in current:
+        if m.period_start <= target.baseline_date <= m.period_end:
+            decimals = Decimal(1).scaleb(-target.indicator.decimals)
+            if m.value.quantize(decimals) != target.baseline_value.quantize(decimals):
+                return m
+            return None
+    return None
 
 
 def _export_rows(definition: IndicatorDefinition, scope: Scope) -> Iterator[dict[str, object]]:
@@ -134,3 +167,30 @@ def download_json(request: HttpRequest, scope_code: str, code: str) -> HttpRespo
     )
     response["Content-Disposition"] = f'attachment; filename="{definition.code}-{scope.code}.json"'
     return response
+
+
+def _attachment(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def download_spreadsheet(request: HttpRequest, scope_code: str, code: str) -> StreamingHttpResponse:
+    """An indicator's current figures for a French spreadsheet (see ``indicators.exports``)."""
+    scope, definition = resolve_indicator(request, scope_code, code)
+    rows = exports.indicator_rows(definition, scope)
+    return _attachment(exports.spreadsheet_lines(rows), f"{definition.code}-{scope.code}-tableur.csv")
+
+
+def download_all(request: HttpRequest, scope_code: str) -> StreamingHttpResponse:
+    """Every public indicator of the organisation and its communes, for programs."""
+    organisation = organisation_of(scope_by_code(scope_code))
+    lines = stream_rows(exports.BULK_FIELDS, exports.bulk_machine_rows(organisation))
+    return _attachment(lines, f"indicateurs-{organisation.siren}.csv")
+
+
+def download_all_spreadsheet(request: HttpRequest, scope_code: str) -> StreamingHttpResponse:
+    """Every public indicator of the organisation and its communes, for a French spreadsheet."""
+    organisation = organisation_of(scope_by_code(scope_code))
+    lines = exports.spreadsheet_lines(exports.bulk_spreadsheet_rows(organisation))
+    return _attachment(lines, f"indicateurs-{organisation.siren}-tableur.csv")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from territoire.indicators.models import IndicatorDefinition, MeasurementOrigin
 from territoire.indicators.periods import last_periods
 from territoire.indicators.services import CleanRow, StoreSummary, set_target, store_rows
-from territoire.roadmap.models import Axis, Project, ProjectStatus
+from territoire.roadmap.models import Axis, Objective, Project, ProjectStatus
 from territoire.territory.models import Organisation, Scope
 
 
@@ -34,9 +34,15 @@ def record(
 
 
 def target(code: str, scope_code: str, *, baseline: float, goal: float, deadline: date) -> None:
+    """Set a target; the objectives its indicator measures get ``deadline`` as theirs (a
+    target may not fall after its objective's deadline)."""
+    scope = Scope.objects.get(code=scope_code)
+    Objective.objects.filter(
+        organisation_id=scope.owning_organisation_id, indicators__code=code, deadline__lt=deadline
+    ).update(deadline=deadline)
     set_target(
         indicator=IndicatorDefinition.objects.get(code=code),
-        scope=Scope.objects.get(code=scope_code),
+        scope=scope,
         baseline_value=Decimal(str(baseline)),
         baseline_date=date(2024, 1, 31),
         target_value=Decimal(str(goal)),

@@ -89,7 +89,7 @@ def test_matrix_is_an_accessible_inline_svg(client: Client, portfolio: None) -> 
 
 def test_statuses_progress_and_axis(client: Client, organisation: Organisation, portfolio: None) -> None:
     page = html(client.get(URL))
-    row = re.search(r"<tr><td>Inscriptions en ligne.*?</tr>", page, re.S)
+    row = re.search(r"<tr id=\"projet-\d+\"><td>Inscriptions en ligne.*?</tr>", page, re.S)
     assert row
     assert "Services publics digitaux" in row.group(0)
     assert "40 %" in row.group(0)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.charts import MatrixItem, priority_matrix, sparkline
 from territoire.indicators import selectors as indicator_selectors
+from territoire.indicators import wording
+from territoire.indicators.models import Periodicity
+from territoire.indicators.status import Status
 from territoire.roadmap import selectors
 from territoire.roadmap.prioritisation import QUADRANT_LABELS, Quadrant
 from territoire.territory import access
@@ -35,16 +41,23 @@ def _home_context(scope: Scope, organisation: Organisation, internal: bool) -> d
     axes = selectors.axes_with_objectives(organisation)
     definitions = list(indicator_selectors.indicators_for(organisation, include_internal=internal))
     cards = indicator_selectors.cards(scope, definitions, today=today)
+    last_measured = indicator_selectors.last_measured(
+        scope, [pk for pk, c in cards.items() if c.latest is None]
+    )
     placed: set[int] = set()
     sections = []
     for axis in axes:
         objectives = []
+        in_axis: dict[int, indicator_selectors.IndicatorCard] = {}
         for objective in axis.objectives.all():
             items = [cards[d.pk] for d in objective.indicators.all() if d.pk in cards]
             placed.update(c.definition.pk for c in items)
-            objectives.append({"objective": objective, "cards": [_card(c) for c in items]})
-        sections.append({"axis": axis, "objectives": objectives})
-    others = [_card(c) for pk, c in cards.items() if pk not in placed]
+            in_axis.update((c.definition.pk, c) for c in items)
+            objectives.append(
+                {"objective": objective, "cards": [_card(c, today, last_measured) for c in items]}
+            )
+        sections.append({"axis": axis, "objectives": objectives, "summary": _summary(in_axis.values())})
+    others = [_card(c, today, last_measured) for pk, c in cards.items() if pk not in placed]
     latest = max((c.latest.recorded_at for c in cards.values() if c.latest), default=None)
     communes = sorted(organisation.communes.all(), key=lambda c: c.name)
     return {
@@ -58,13 +71,58 @@ def _home_context(scope: Scope, organisation: Organisation, internal: bool) -> d
     }
 
 
-def _card(card: indicator_selectors.IndicatorCard) -> dict[str, object]:
+# The columns of the summary per axis, as the State's Baromètre de l'action publique shows
+# them: a reached target counts as on track.
+SUMMARY_COLUMNS = (
+    ("on_track", (Status.REACHED, Status.ON_TRACK)),
+    ("at_risk", (Status.AT_RISK,)),
+    ("off_track", (Status.OFF_TRACK,)),
+    ("no_data", (Status.NO_DATA,)),
+)
+# A figure older than this (days after its period's end) is "not measured since".
+STALE_AFTER_DAYS: dict[str, int] = {
+    Periodicity.MONTHLY: 92,
+    Periodicity.QUARTERLY: 183,
+    Periodicity.YEARLY: 730,
+}
+
+
+def _summary(cards: Iterable[indicator_selectors.IndicatorCard]) -> dict[str, int]:
+    statuses = [c.status for c in cards]
+    summary = {key: sum(1 for s in statuses if s in members) for key, members in SUMMARY_COLUMNS}
+    summary["total"] = len(statuses)
+    return summary
+
+
+def _missing(
+    card: indicator_selectors.IndicatorCard, today: date, last_measured: dict[int, date]
+) -> list[str]:
+    """What keeps a card from telling where the indicator stands, in words."""
+    missing = []
+    if card.target is None:
+        missing.append(_("pas de cible fixée"))
+    latest = card.latest.period_end if card.latest else last_measured.get(card.definition.pk)
+    if latest is None:
+        missing.append(_("aucune mesure"))
+    elif (today - latest).days > STALE_AFTER_DAYS.get(card.definition.periodicity, 92):
+        if card.latest is not None:
+            since = wording.period_label(card.latest.period_start, card.latest.period_end)
+        else:
+            since = formats.date_format(latest, "F Y")
+        missing.append(_("aucune mesure depuis %(since)s") % {"since": since})
+    return missing
+
+
+def _card(
+    card: indicator_selectors.IndicatorCard, today: date, last_measured: dict[int, date]
+) -> dict[str, object]:
     return {
         "card": card,
         "spark": sparkline(
             card.spark_values, label=_("Tendance sur 12 mois : %(name)s") % {"name": card.definition.name}
         ),
         "status": card.status,
+        "missing": _missing(card, today, last_measured),
     }
 
 
