@@ -391,7 +391,9 @@ ELSEWHERE = [
     Elsewhere("proposals", lambda o: reverse("participation-proposals", args=[ORG, o["budget"].public_id])),
     Elsewhere("results", lambda o: reverse("participation-results", args=[ORG, o["budget"].public_id])),
     Elsewhere("proposal", lambda o: reverse("participation-proposal", args=[ORG, _proposal(o["budget"])])),
-    Elsewhere("ballot", lambda o: reverse("participation-ballot", args=[ORG, o["budget"].public_id, "global"])),
+    Elsewhere(
+        "ballot", lambda o: reverse("participation-ballot", args=[ORG, o["budget"].public_id, "global"])
+    ),
     Elsewhere(
         "ballot receipt",
         lambda o: reverse("participation-receipt", args=[ORG, o["budget"].public_id, "global"]),

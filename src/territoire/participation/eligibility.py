@@ -110,7 +110,8 @@ def check_eligibility(
             if zone_id != process.zone_id:
                 reasons.append(_("Cette démarche est réservée aux habitants du quartier concerné."))
         elif wanted_zone is not None and zone_id != wanted_zone:
-            zone_name = envelope.zone.name if envelope is not None and envelope.zone_id else ""
+            zone = envelope.zone if envelope is not None else None
+            zone_name = zone.name if zone is not None else ""
             reasons.append(
                 _("Cette enveloppe est réservée aux habitants du quartier %(zone)s.") % {"zone": zone_name}
             )
