@@ -189,6 +189,26 @@ def cast_ballot(
         budget, PhaseKind.VOTING, _("Le vote n'est pas ouvert : aucun bulletin n'est enregistré."), now
     )
     participant = ensure_eligible(participant, budget, envelope=envelope)
+    if envelope.zone_id is not None:
+        # One district's envelope per budget: a resident who moved their declared district
+        # after voting does not vote in a second one (withdraw the first ballot to move it).
+        other = (
+            Ballot.objects.filter(
+                participant=participant, envelope__budget=budget, envelope__zone__isnull=False
+            )
+            .exclude(envelope=envelope)
+            .select_related("envelope")
+            .first()
+        )
+        if other is not None:
+            raise ParticipationError(
+                _(
+                    "Vous avez déjà voté dans l'enveloppe « %(name)s » : on vote dans l'enveloppe d'un "
+                    "seul quartier."
+                )
+                % {"name": other.envelope.name},
+                status=409,
+            )
     chosen = validate_ballot(envelope, choices)
     # Participation counts on the engagement page change with every ballot.
     with action(

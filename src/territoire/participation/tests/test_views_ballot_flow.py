@@ -276,3 +276,19 @@ def test_receipt_pages_rights(
     )
     body = Client().get(url("participation-receipt-check", SIREN), {"code": theirs.receipt_code}).content
     assert "Aucun bulletin en vigueur ne correspond" in body.decode()
+
+
+def test_moving_district_after_voting_does_not_open_a_second_district_envelope(
+    client: Client, budget: ParticipatoryBudget, resident: Participant, zones: tuple[Zone, Zone]
+) -> None:
+    sign_in(client, resident)
+    assert client.post(ballot_url(budget, "nord"), {"choices": ids(budget, "Nord 1")}).status_code == 302
+    Participant.objects.filter(pk=resident.pk).update(zone=zones[1])  # the declared district changes
+    response = client.post(ballot_url(budget, "sud"), {"choices": ids(budget, "Sud 1")})
+    assert response.status_code == 409
+    assert "déjà voté dans l&#x27;enveloppe" in response.content.decode()
+    assert list(Ballot.objects.filter(participant=resident).values_list("envelope__code", flat=True)) == [
+        "nord"
+    ]
+    # The global envelope is still open to the resident.
+    assert client.post(ballot_url(budget), {"choices": ids(budget, "Fresque")}).status_code == 302
