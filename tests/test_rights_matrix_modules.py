@@ -392,6 +392,13 @@ ELSEWHERE = [
     Elsewhere("results", lambda o: reverse("participation-results", args=[ORG, o["budget"].public_id])),
     Elsewhere("proposal", lambda o: reverse("participation-proposal", args=[ORG, _proposal(o["budget"])])),
     Elsewhere(
+        "ballot", lambda o: reverse("participation-ballot", args=[ORG, o["budget"].public_id, "global"])
+    ),
+    Elsewhere(
+        "ballot receipt",
+        lambda o: reverse("participation-receipt", args=[ORG, o["budget"].public_id, "global"]),
+    ),
+    Elsewhere(
         "budget staff page",
         lambda o: reverse("participation-staff-budget", args=[ORG, o["budget"].public_id]),
         staff=True,

@@ -101,12 +101,15 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
     expect(resident_page.get_by_role("heading", level=1)).to_contain_text("Voter")
 
     # The running total (JavaScript) follows the choices; the server decides.
-    total = resident_page.locator("#ballot-total")
+    total = resident_page.locator("#ballot-totals output")
     resident_page.get_by_label(re.compile(r"^Idée 1 ")).check()
     resident_page.get_by_label(re.compile(r"^Idée 2 ")).check()
-    expect(total).to_contain_text(re.compile(r"90\s000 €"))
+    expect(total).to_contain_text(re.compile(r"90\s000 € / 100\s000 €"))
+    expect(resident_page.locator("#ballot-totals [data-total=left]")).to_have_text(re.compile(r"10\s000"))
+    expect(resident_page.locator("#ballot-totals [data-total=count]")).to_have_text("2")
     resident_page.get_by_label(re.compile(r"^Idée 3 ")).check()
     expect(total).to_have_class(re.compile(r"\bover\b"))
+    expect(resident_page.locator("#ballot-totals [data-total=over]")).to_have_text(re.compile(r"10\s000"))
     problems += serious_violations(resident_page)
     resident_page.get_by_role("button", name="Valider mon bulletin").click()
     expect(resident_page.locator(".refusal")).to_contain_text("dépasse l'enveloppe")
@@ -114,6 +117,12 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
 
     resident_page.get_by_label(re.compile(r"^Idée 3 ")).uncheck()
     resident_page.get_by_role("button", name="Valider mon bulletin").click()
+    # The receipt: a code, never the choices.
+    expect(resident_page.get_by_role("heading", level=1)).to_have_text("Reçu de votre bulletin")
+    expect(resident_page.locator(".receipt-code")).to_have_text(re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$"))
+    assert "Idée 1" not in resident_page.content()
+    problems += serious_violations(resident_page)
+    resident_page.get_by_role("link", name="Revenir à mon bulletin").click()
     expect(resident_page.locator(".notice").first).to_contain_text("Votre bulletin est enregistré")
     assert set(
         BallotItem.objects.filter(ballot__envelope__budget=budget).values_list("proposal__title", flat=True)
@@ -123,7 +132,8 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
     resident_page.get_by_label(re.compile(r"^Idée 2 ")).uncheck()
     resident_page.get_by_label(re.compile(r"^Idée 3 ")).check()
     resident_page.get_by_role("button", name="Modifier mon bulletin").click()
-    expect(resident_page.locator(".notice").first).to_contain_text("Votre bulletin est enregistré")
+    expect(resident_page.get_by_role("heading", level=1)).to_have_text("Reçu de votre bulletin")
+    resident_page.goto(ballot_path)
     assert set(
         BallotItem.objects.filter(ballot__envelope__budget=budget).values_list("proposal__title", flat=True)
     ) == {"Idée 1", "Idée 3"}
@@ -154,7 +164,8 @@ def test_resident_votes_changes_ballot_and_staff_publish_results(
     assert response is not None
     assert response.ok
     table = public.get_by_role("table", name=re.compile("Projets soumis au vote — Enveloppe globale"))
-    expect(table.get_by_role("row", name=re.compile(r"Idée 1 .* retenu"))).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile(r"Idée 1 .* Retenu au tour"))).to_be_visible()
+    expect(public.get_by_text("Montant non attribué")).to_be_visible()
     expect(public.get_by_text("territoire participation tally")).to_be_visible()
     expect(
         public.get_by_role("link", name=re.compile(r"Télécharger les données du vote \(\.pb\)"))
@@ -174,7 +185,7 @@ def test_participation_pages_have_no_serious_accessibility_violation(
     siren = demo_territory.siren
     base = f"/t/{siren}/participer/"
     pages = [base, f"{base}consultations/", f"{base}budgets/", f"{base}engagement/"]
-    pages += [f"{base}compte/inscription/", f"{base}compte/connexion/"]
+    pages += [f"{base}compte/inscription/", f"{base}compte/connexion/", f"{base}recu/?code=ABCD-EFGH"]
     for budget in ParticipatoryBudget.objects.filter(organisation=demo_territory, published_at__isnull=False):
         pages += [f"{base}budgets/{budget.public_id}/", f"{base}budgets/{budget.public_id}/propositions/"]
     consultation = Consultation.objects.filter(

@@ -264,6 +264,7 @@ def _budget(
         max_choices=4,
         rule=ResultRule.MES if closed else ResultRule.MES_COMPLETE,
         min_age=16,
+        unspent_destination="Le montant non attribué est reporté sur le budget participatif de l'année suivante.",
     )
     day = dt.timedelta(days=1)
     starts = {

@@ -17,6 +17,15 @@ from territoire.participation.models import (
 )
 
 
+class Reasons(list[str]):
+    """The reasons a participant may not take part, in French; ``fixable_in_account`` says
+    whether some can be fixed in the resident's account (a birth year to declare, a
+    census check to do). Residence never is: a page must not invite anyone to change
+    where they live in order to vote."""
+
+    fixable_in_account = False
+
+
 def residence_of(participant: Participant) -> tuple[int | None, int | None]:
     """(commune id, zone id) of the participant: the census entry's when verified, else
     the declared ones."""
@@ -49,7 +58,7 @@ def check_eligibility(
     *,
     envelope: Envelope | None = None,
     today: dt.date | None = None,
-) -> list[str]:
+) -> Reasons:
     """The reasons why ``participant`` may not take part in ``process`` (empty: eligible).
 
     Checks: an account with a verified address and not a staff account; the minimum age
@@ -57,9 +66,10 @@ def check_eligibility(
     in the organisation's territory, the process's commune, or its zone (or the
     envelope's zone for a zone envelope); verification against the census list.
     """
+    reasons = Reasons()
     if participant is None or participant.pk is None:
-        return [_("Connectez-vous avec un compte de participant pour prendre part.")]
-    reasons: list[str] = []
+        reasons.append(_("Connectez-vous avec un compte de participant pour prendre part."))
+        return reasons
     user = participant.user
     if not user.is_active or user.is_staff:
         reasons.append(_("Ce compte ne peut pas participer (les comptes des services ne votent pas)."))
@@ -81,6 +91,7 @@ def check_eligibility(
                 _("Indiquez votre année de naissance : cette démarche est réservée aux %(age)s ans ou plus.")
                 % {"age": process.min_age}
             )
+            reasons.fixable_in_account = True
         elif today.year - year < process.min_age:
             reasons.append(
                 _("Cette démarche est réservée aux personnes de %(age)s ans ou plus.")
@@ -99,7 +110,11 @@ def check_eligibility(
             if zone_id != process.zone_id:
                 reasons.append(_("Cette démarche est réservée aux habitants du quartier concerné."))
         elif wanted_zone is not None and zone_id != wanted_zone:
-            reasons.append(_("Cette enveloppe est réservée aux habitants de son quartier."))
+            zone = envelope.zone if envelope is not None else None
+            zone_name = zone.name if zone is not None else ""
+            reasons.append(
+                _("Cette enveloppe est réservée aux habitants du quartier %(zone)s.") % {"zone": zone_name}
+            )
     if process.census_required:
         entry = getattr(participant, "census_entry", None)
         allowed = (
@@ -113,6 +128,7 @@ def check_eligibility(
                     "Cette démarche demande la vérification de votre identité sur la liste transmise par la commune."
                 )
             )
+            reasons.fixable_in_account = True
     return reasons
 
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 class ParticipationError(Exception):
     """Refused input or action. ``message`` is shown to the person; ``field`` names the
-    form field (or "" for the whole form); ``status`` is the HTTP status a view answers."""
+    form field (or "" for the whole form); ``status`` is the HTTP status a view answers.
+    ``messages`` lists every fault found when there are several (shown all at once);
+    ``message`` is then all of them in one sentence."""
 
-    def __init__(self, message: str, *, field: str = "", status: int = 422) -> None:
-        super().__init__(message)
-        self.message = str(message)
+    def __init__(
+        self, message: str = "", *, field: str = "", status: int = 422, messages: list[str] | None = None
+    ) -> None:
+        self.messages = [str(m) for m in messages] if messages else [str(message)]
+        self.message = str(message) if message else " ".join(self.messages)
+        super().__init__(self.message)
         self.field = field
         self.status = status
 

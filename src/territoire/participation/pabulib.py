@@ -76,11 +76,25 @@ def parse_decimal(text: str) -> Fraction:
     return Fraction(cleaned)
 
 
+@dataclass(frozen=True)
+class PbWarning:
+    """Something odd in a file that does not change what it means (a project listed twice
+    by one voter): the file is read, and the line is reported."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
 @dataclass
 class PbFile:
     meta: dict[str, str]
     projects: dict[str, PbProject]  # insertion-ordered, as in the file
     votes: list[PbVote]
+    # Not part of the election: two files with the same content compare equal.
+    warnings: list[PbWarning] = field(default_factory=list, compare=False)
 
     @property
     def budget(self) -> Fraction:
@@ -219,6 +233,7 @@ class _Parser:
         self.meta: dict[str, str] = {}
         self.projects: dict[str, PbProject] = {}
         self.votes: list[PbVote] = []
+        self.warnings: list[PbWarning] = []
         self.voter_ids: set[str] = set()
         self.section = ""
         self.section_lines: dict[str, int] = {}
@@ -359,16 +374,9 @@ class _Parser:
             raise PabulibError(f"voter {voter_id!r} appears twice", line)
         self.voter_ids.add(voter_id)
         vote = _split_list(values["vote"])
-        seen: set[str] = set()
         for project_id in vote:
             if project_id not in self.projects:
                 raise PabulibError(f"voter {voter_id!r} votes for unknown project {project_id!r}", line)
-            if project_id in seen:
-                raise PabulibError(f"voter {voter_id!r} lists project {project_id!r} twice", line)
-            seen.add(project_id)
-        vote_type = self.vote_type
-        if vote_type == "choose-1" and len(vote) > 1:
-            raise PabulibError(f"voter {voter_id!r} chose {len(vote)} projects in a choose-1 vote", line)
         points: tuple[int, ...] | None = None
         if "points" in values:
             raw = values["points"].strip()
@@ -377,10 +385,41 @@ class _Parser:
                 raise PabulibError(
                     f"voter {voter_id!r} gives {len(points)} points for {len(vote)} projects", line
                 )
-        elif vote_type in {"cumulative", "scoring"} and vote:
-            raise PabulibError(f"a {vote_type} vote without points", line)
+        elif self.vote_type in {"cumulative", "scoring"} and vote:
+            raise PabulibError(f"a {self.vote_type} vote without points", line)
+        repeated = (
+            []
+            if len(set(vote)) == len(vote)
+            else sorted({p for p in vote if vote.count(p) > 1}, key=vote.index)
+        )
+        if repeated and self.vote_type == "ordinal":
+            raise PabulibError(f"voter {voter_id!r} ranks project {repeated[0]!r} twice", line)
+        if repeated:
+            vote, points = self._count_once(voter_id, vote, points, repeated, line)
+        if self.vote_type == "choose-1" and len(vote) > 1:
+            raise PabulibError(f"voter {voter_id!r} chose {len(vote)} projects in a choose-1 vote", line)
         extra = {column: value.strip() for column, value in values.items() if column not in _VOTE_COLUMNS}
         self.votes.append(PbVote(voter_id=voter_id, vote=vote, points=points, extra=extra))
+
+    def _count_once(
+        self,
+        voter_id: str,
+        vote: tuple[str, ...],
+        points: tuple[int, ...] | None,
+        repeated: list[str],
+        line: int,
+    ) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
+        """The vote with each project once, as pabutools reads it: an approval ballot is a
+        set; a ballot with points is a mapping, so the last points given to a project win
+        (at the place of its first mention). The line is reported as a warning."""
+        kept: dict[str, int] = {}
+        for index, project_id in enumerate(vote):
+            kept[project_id] = points[index] if points is not None else 1
+        names = ", ".join(repr(p) for p in repeated)
+        self.warnings.append(
+            PbWarning(line, f"voter {voter_id!r} lists project {names} more than once: counted once")
+        )
+        return tuple(kept), (tuple(kept.values()) if points is not None else None)
 
     def finish(self, last_line: int) -> PbFile:
         for name in SECTIONS:
@@ -389,7 +428,7 @@ class _Parser:
             if self.section == name and not self.header:
                 raise PabulibError(f"section {name.upper()} has no header", self.section_lines[name])
         self.check_counts()
-        return PbFile(meta=self.meta, projects=self.projects, votes=self.votes)
+        return PbFile(meta=self.meta, projects=self.projects, votes=self.votes, warnings=self.warnings)
 
     def check_counts(self) -> None:
         for key, actual, section in (

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, path
 from territoire.core.cache import public_page as cached_page
 from territoire.core.http import staff_page
 from territoire.participation.models import VERSION_KEY
-from territoire.participation.views import account, budgets, consultations, engagement, staff
+from territoire.participation.views import account, ballots, budgets, consultations, engagement, staff
 
 
 def public_page(view: Any) -> Any:
@@ -58,7 +58,9 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(B, public_page(budgets.detail), name="participation-budget"),
     path(B + "proposer/", budgets.submit, name="participation-submit"),
     path(B + "propositions/", public_page(budgets.proposals), name="participation-proposals"),
-    path(B + "voter/<slug:envelope_code>/", budgets.ballot, name="participation-ballot"),
+    path(B + "voter/<slug:envelope_code>/", ballots.ballot, name="participation-ballot"),
+    path(B + "voter/<slug:envelope_code>/recu/", ballots.receipt, name="participation-receipt"),
+    path(P + "recu/", ballots.receipt_check, name="participation-receipt-check"),
     path(B + "resultats/", public_page(budgets.results), name="participation-results"),
     path(B + "resultats/<slug:envelope_code>.pb", budgets.download_pabulib, name="participation-pabulib"),
     path(P + "propositions/<uuid:proposal_id>/", budgets.proposal, name="participation-proposal"),

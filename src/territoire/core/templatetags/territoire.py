@@ -1,11 +1,14 @@
-"""Template filters of every page: numbers in the reader's language."""
+"""Template filters of every page: numbers and dates in the reader's language."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -23,3 +26,21 @@ def percent(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{number_format(Decimal(value * 100), decimal_pos=0, use_l10n=True)} %"
+
+
+# Named formats of ``long_date``: month names in full (never Django's French abbreviations
+# "jan", "jui", which are not the French way), unambiguous in English too.
+LONG_DATE_FORMATS = {"DATE": "j F Y", "DATETIME": "j F Y, H:i", "DAY": "j F"}
+_DAY = re.compile(r"(?<!\\)j")
+
+
+@register.filter(expects_localtime=True)
+def long_date(value: dt.date | dt.datetime | None, name: str = "DATE") -> str:
+    """A date in words in the reader's language: "1er décembre 2026" in French (the first
+    of the month is an ordinal), "1 December 2026" in English."""
+    if value is None or value == "":
+        return ""
+    fmt = LONG_DATE_FORMATS.get(name, name)
+    if value.day == 1 and (get_language() or "fr").startswith("fr"):
+        fmt = _DAY.sub(r"\\1\\e\\r", fmt)
+    return date_format(value, fmt)

@@ -60,6 +60,14 @@ class ParticipatoryBudget(TimeStampedModel, EligibilityRules):
         choices=Satisfaction.choices,
         default=Satisfaction.COST,
     )
+    unspent_destination = models.TextField(
+        _("destination du montant non attribué"),
+        blank=True,
+        help_text=_(
+            "Ce que devient la part de l'enveloppe qu'aucun projet retenu n'utilise "
+            "(reportée à l'édition suivante, rendue au budget général…), publié avec les résultats."
+        ),
+    )
     imported_from = models.CharField(_("importé de"), max_length=300, blank=True)
     pabulib_meta = models.JSONField(_("métadonnées Pabulib"), default=dict, blank=True)
 
@@ -294,6 +302,9 @@ class Ballot(TimeStampedModel):
         related_name="+",
     )
     external_voter_id = models.CharField(_("identifiant de votant importé"), max_length=100, blank=True)
+    # Random, renewed at each change of an online ballot; proves it is recorded, says nothing
+    # of its content (see services.ballots.new_receipt_code).
+    receipt_code = models.CharField(_("code de reçu"), max_length=16, blank=True, db_index=True)
     voter_zone = models.ForeignKey(
         Zone,
         verbose_name=_("quartier du votant"),

@@ -311,6 +311,30 @@ def has_voted(participant: Participant | None, envelope: Envelope) -> bool:
     return Ballot.objects.filter(envelope=envelope, participant=participant).exists()
 
 
+def online_ballot(participant: Participant | None, envelope: Envelope) -> Ballot | None:
+    """The participant's online ballot in ``envelope`` (for its receipt), or None."""
+    if participant is None:
+        return None
+    return Ballot.objects.filter(envelope=envelope, participant=participant).first()
+
+
+def ballot_by_receipt(organisation: Organisation, code: str) -> Ballot | None:
+    """The current online ballot whose receipt code is ``code``, in a published budget of
+    ``organisation``; None when no ballot (or no longer: changed or withdrawn) has it."""
+    if not code:
+        return None
+    return (
+        Ballot.objects.filter(
+            receipt_code=code,
+            method=BallotMethod.ONLINE,
+            envelope__budget__organisation=organisation,
+            envelope__budget__published_at__isnull=False,
+        )
+        .select_related("envelope__budget")
+        .first()
+    )
+
+
 def published_proposal(organisation: Organisation, public_id: UUID) -> Proposal | None:
     """A proposal of a published budget of ``organisation`` (a hidden one included: its
     page shows the public reason instead of its text)."""

@@ -5,15 +5,19 @@ entered on paper by staff."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from territoire.core.actions import action
+from territoire.core.mail import send_later
 from territoire.participation.eligibility import ensure_eligible
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
@@ -32,6 +36,56 @@ from territoire.participation.permissions import require_manager
 from territoire.participation.selectors.budgets import phase_windows, votable_proposals
 from territoire.participation.services.budgets import require_phase
 from territoire.territory.models import Zone
+
+# Receipt codes: 16 characters of an alphabet without 0/O, 1/I (80 random bits).
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+RECEIPT_LENGTH = 16
+
+
+def new_receipt_code() -> str:
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _i in range(RECEIPT_LENGTH))
+
+
+def normalise_receipt_code(text: str) -> str:
+    """A typed code in its stored form: upper case, without spaces or dashes."""
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def format_receipt_code(code: str) -> str:
+    """``ABCD-EFGH-JKLM-NPQR``: easier to read out and copy."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def receipt_check_url(organisation_siren: str) -> str:
+    base = str(settings.TERRITOIRE.get("SITE_URL", "http://localhost:8000")).rstrip("/")
+    return base + reverse("participation-receipt-check", args=[organisation_siren])
+
+
+def send_receipt(ballot: Ballot) -> int:
+    """Queue the receipt of an online ballot to its voter's confirmed address: the code and
+    when the ballot was recorded, never the choices (a mailbox may be shared)."""
+    participant = ballot.participant
+    if participant is None or participant.email_verified_at is None or not participant.user.email:
+        return 0
+    envelope = ballot.envelope
+    budget = envelope.budget
+    when = formats.date_format(timezone.localtime(ballot.updated_at), "j F Y, H:i")
+    subject = _("Reçu de votre bulletin — %(budget)s") % {"budget": budget.title}
+    lines = [
+        _("Bonjour,"),
+        "",
+        _("Votre bulletin pour « %(envelope)s » (%(budget)s) est enregistré le %(when)s.")
+        % {"envelope": envelope.name, "budget": budget.title, "when": when},
+        _("Code de reçu : %(code)s") % {"code": format_receipt_code(ballot.receipt_code)},
+        "",
+        _(
+            "Ce code prouve que votre bulletin est enregistré, sans dire pour quels projets vous avez voté. "
+            "Vous pouvez le vérifier à tout moment jusqu'à la publication des résultats : %(url)s"
+        )
+        % {"url": receipt_check_url(budget.organisation.siren)},
+        _("Si vous modifiez votre bulletin, un nouveau code remplace celui-ci."),
+    ]
+    return send_later(subject, "\n".join(str(line) for line in lines), [participant.user.email])
 
 
 def _normalise_choices(choices: Mapping[str, Any] | Iterable[str]) -> dict[str, int]:
@@ -75,43 +129,41 @@ def validate_ballot(envelope: Envelope, choices: Mapping[str, Any] | Iterable[st
     count = len(chosen)
     if budget.ballot_kind != BallotKind.CUMULATIVE and any(p != 1 for p in chosen.values()):
         raise ParticipationError(_("Ce vote ne se fait pas par points."), field="choices", status=400)
+    # Every fault of the ballot is reported at once, not the first one only.
+    faults: list[str] = []
     if count < max(budget.min_choices, 1):
-        raise ParticipationError(
+        faults.append(
             ngettext(
                 "Choisissez au moins %(n)s projet.", "Choisissez au moins %(n)s projets.", budget.min_choices
             )
-            % {"n": max(budget.min_choices, 1)},
-            field="choices",
+            % {"n": max(budget.min_choices, 1)}
         )
     if budget.max_choices is not None and count > budget.max_choices:
-        raise ParticipationError(
+        faults.append(
             ngettext(
                 "Choisissez au plus %(n)s projet.", "Choisissez au plus %(n)s projets.", budget.max_choices
             )
-            % {"n": budget.max_choices},
-            field="choices",
+            % {"n": budget.max_choices}
         )
     if budget.ballot_kind == BallotKind.KNAPSACK:
         total = sum(int(p.estimated_cost or 0) for p in chosen)
         if total > envelope.amount:
-            raise ParticipationError(
+            faults.append(
                 _("Le coût total des projets choisis (%(total)s €) dépasse l'enveloppe (%(amount)s €).")
-                % {"total": total, "amount": envelope.amount},
-                field="choices",
+                % {"total": total, "amount": envelope.amount}
             )
     if budget.ballot_kind == BallotKind.CUMULATIVE:
         per_project = budget.max_points_per_project or 0
         if any(points > per_project for points in chosen.values()):
-            raise ParticipationError(
-                _("Au plus %(n)s points par projet.") % {"n": per_project}, field="choices"
-            )
+            faults.append(_("Au plus %(n)s points par projet.") % {"n": per_project})
         total_points = sum(chosen.values())
         if total_points > (budget.max_points_total or 0):
-            raise ParticipationError(
+            faults.append(
                 _("Vous avez réparti %(used)s points : %(n)s au plus.")
-                % {"used": total_points, "n": budget.max_points_total},
-                field="choices",
+                % {"used": total_points, "n": budget.max_points_total}
             )
+    if faults:
+        raise ParticipationError(field="choices", messages=faults)
     return chosen
 
 
@@ -137,6 +189,26 @@ def cast_ballot(
         budget, PhaseKind.VOTING, _("Le vote n'est pas ouvert : aucun bulletin n'est enregistré."), now
     )
     participant = ensure_eligible(participant, budget, envelope=envelope)
+    if envelope.zone_id is not None:
+        # One district's envelope per budget: a resident who moved their declared district
+        # after voting does not vote in a second one (withdraw the first ballot to move it).
+        other = (
+            Ballot.objects.filter(
+                participant=participant, envelope__budget=budget, envelope__zone__isnull=False
+            )
+            .exclude(envelope=envelope)
+            .select_related("envelope")
+            .first()
+        )
+        if other is not None:
+            raise ParticipationError(
+                _(
+                    "Vous avez déjà voté dans l'enveloppe « %(name)s » : on vote dans l'enveloppe d'un "
+                    "seul quartier."
+                )
+                % {"name": other.envelope.name},
+                status=409,
+            )
     chosen = validate_ballot(envelope, choices)
     # Participation counts on the engagement page change with every ballot.
     with action(
@@ -162,15 +234,17 @@ def cast_ballot(
                         participant=participant,
                         method=BallotMethod.ONLINE,
                         voter_zone_id=participant.zone_id,
+                        receipt_code=new_receipt_code(),
                     )
             except IntegrityError:
                 ballot = Ballot.objects.select_for_update(of=("self",)).get(
                     envelope=envelope, participant=participant
                 )
                 created = False
-        else:
+        if not created:
             ballot.voter_zone_id = participant.zone_id
-            ballot.save(update_fields=["voter_zone", "updated_at"])
+            ballot.receipt_code = new_receipt_code()  # the previous receipt no longer matches
+            ballot.save(update_fields=["voter_zone", "receipt_code", "updated_at"])
         ballot.items.all().delete()
         BallotItem.objects.bulk_create(
             [
@@ -181,6 +255,8 @@ def cast_ballot(
         act.obj = ballot
         if not created:
             act.name = "participation.change_ballot"
+        ballot.participant = participant
+        send_receipt(ballot)  # queued once the transaction commits
     return ballot
 
 

@@ -58,6 +58,7 @@ def create_budget(
     residence: str = Residence.TERRITORY,
     census_required: bool = False,
     publish: bool = True,
+    unspent_destination: str = "",
 ) -> ParticipatoryBudget:
     """Create a budget; then add phases, envelopes and categories."""
     if not title.strip():
@@ -94,6 +95,7 @@ def create_budget(
         residence=residence,
         census_required=census_required,
         published_at=timezone.now() if publish else None,
+        unspent_destination=unspent_destination.strip(),
     )
     require_manager(actor, budget)
     with action(

@@ -72,7 +72,8 @@ def import_pabulib(
     (eligible, estimated at their cost), the ballots (imported or paper, no participant).
 
     Supports approval (with or without a cost limit) and cumulative votes; ordinal and
-    scoring files are refused.
+    scoring files are refused. The file's warnings (a project listed twice by one voter,
+    counted once) are kept in the audit record; the caller reports them.
     """
     if commune is not None and commune.organisation_id != organisation.pk:
         raise ParticipationError(_("Commune inconnue."), field="commune")
@@ -205,4 +206,6 @@ def import_pabulib(
             )
             ballot_count += len(chunk)
         act.changes = {"source": budget.imported_from, "projects": len(proposals), "ballots": ballot_count}
+        if pb.warnings:
+            act.changes["warnings"] = [str(warning) for warning in pb.warnings]
     return budget

@@ -135,7 +135,7 @@ def test_ballot_for_a_project_of_another_zone_is_refused(
         services.cast_ballot(p, nord, ids(sud)[:1])
     assert exc.value.status == 400
     # ...nor vote in another zone's envelope.
-    with pytest.raises(ParticipationError, match="habitants de son quartier"):
+    with pytest.raises(ParticipationError, match="habitants du quartier Sud"):
         services.cast_ballot(p, sud, ids(sud)[:1])
     _nothing_counted()
     services.cast_ballot(p, nord, ids(nord)[:1])

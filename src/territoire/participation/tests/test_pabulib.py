@@ -134,7 +134,6 @@ MALFORMED = [
         "6 columns where the PROJECTS header has 7",
     ),
     (_replace("c;1,3;70", "c;1,9;70"), 19, "unknown project '9'"),
-    (_replace("c;1,3;70", "c;1,1;70"), 19, "lists project '1' twice"),
     (_replace("c;1,3;70", "a;1,3;70"), 19, "voter 'a' appears twice"),
     (_replace("b;2;", "b;2"), 18, "2 columns where the VOTES header has 3"),
     (_replace("VOTES\n", ""), 15, "3 columns where the PROJECTS header has 7"),

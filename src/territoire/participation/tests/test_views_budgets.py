@@ -469,7 +469,7 @@ def test_knapsack_over_budget_is_refused_and_shows_the_total(
     sign_in(client, resident)
     page = client.get(ballot_url(budget)).content.decode()
     assert 'data-envelope-amount="100000"' in page
-    assert 'id="ballot-total"' in page
+    assert 'id="ballot-totals"' in page
     assert "ballot.js" in page
     response = client.post(ballot_url(budget), {"choices": ids(budget, "Projet 1", "Projet 2")})
     _refused(response, 422, "dépasse l&#x27;enveloppe")

@@ -1,6 +1,6 @@
 """Participatory budget pages: list, budget with its phases, proposal submission, the
-proposals list, a proposal (with "report abuse"), the ballot of an envelope, results
-with the public inputs (.pb) to recompute them.
+proposals list, a proposal (with "report abuse"), results with the public inputs (.pb)
+to recompute them. The ballot and its receipt are in ``ballots.py``.
 
 Every refusal of the services (outside the phase, ineligible, over budget, another
 zone's project, tampered ids…) is shown with its message and the status it carries;
@@ -22,18 +22,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
-from territoire.participation import forms, pabulib_io, selectors
+from territoire.participation import explanations, forms, pabulib_io, selectors
 from territoire.participation.eligibility import check_eligibility
 from territoire.participation.errors import ParticipationError
 from territoire.participation.models import (
     PHASE_ORDER,
-    BallotKind,
     Envelope,
     ParticipatoryBudget,
     PhaseKind,
     ResultRule,
 )
-from territoire.participation.services import ballots as ballot_services
 from territoire.participation.services import budgets as budget_services
 from territoire.participation.services import moderation as moderation_services
 from territoire.participation.views.common import Place, page, place
@@ -110,12 +108,24 @@ def budget_list(request: HttpRequest, scope_code: str) -> HttpResponse:
     return page(request, "budgets/list.html", where, budgets=budgets)
 
 
+def votable_envelopes(where: Place, budget: ParticipatoryBudget) -> list[Envelope]:
+    """The envelopes of ``budget`` the signed-in resident may vote in (none for a visitor)."""
+    if where.resident is None:
+        return []
+    return [e for e in budget.envelopes.all() if not check_eligibility(where.resident, budget, envelope=e)]
+
+
 def detail(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpResponse:
     where = place(request, scope_code)
     budget = _budget(where, budget_id)
     steps, current = _timeline(budget)
-    voted = selectors.ballots_of(where.resident, budget) if current == PhaseKind.VOTING else {}
-    envelopes = [{"envelope": e, "voted": e.code in voted} for e in budget.envelopes.all()]
+    voting = current == PhaseKind.VOTING
+    voted = selectors.ballots_of(where.resident, budget) if voting else {}
+    # Only the envelopes the resident may vote in are offered; the others say who votes there.
+    votable = {e.pk for e in votable_envelopes(where, budget)} if voting else set()
+    envelopes = [
+        {"envelope": e, "voted": e.code in voted, "may_vote": e.pk in votable} for e in budget.envelopes.all()
+    ]
     reasons = (
         check_eligibility(where.resident, budget)
         if current in (PhaseKind.SUBMISSION, PhaseKind.VOTING)
@@ -272,84 +282,6 @@ def report_abuse(request: HttpRequest, scope_code: str, proposal_id: UUID) -> Ht
     )
 
 
-def _posted_choices(request: HttpRequest, budget: ParticipatoryBudget) -> Any:
-    if budget.ballot_kind == BallotKind.CUMULATIVE:
-        return {
-            key.removeprefix("points_"): (str(value).strip() or "0")
-            for key, value in request.POST.items()
-            if key.startswith("points_")
-        }
-    return request.POST.getlist("choices")
-
-
-@require_http_methods(["GET", "POST"])
-@rate_limited("public_write")
-def ballot(request: HttpRequest, scope_code: str, budget_id: UUID, envelope_code: str) -> HttpResponse:
-    where = place(request, scope_code)
-    budget = _budget(where, budget_id)
-    envelope = _envelope(budget, envelope_code)
-    steps, current = _timeline(budget)
-    voting = current == PhaseKind.VOTING
-    reasons = check_eligibility(where.resident, budget, envelope=envelope) if voting else []
-    status = 200
-    refusal = ""
-    posted: Any = None
-    if request.method == "POST":
-        posted = _posted_choices(request, budget)
-        try:
-            if "withdraw" in request.POST and where.resident is not None:
-                ballot_services.withdraw_ballot(where.resident, envelope)
-                messages.success(request, _("Votre bulletin est retiré."))
-            else:
-                ballot_services.cast_ballot(where.resident, envelope, posted, ip_address=client_ip(request))
-                messages.success(
-                    request,
-                    _("Votre bulletin est enregistré. Vous pouvez le modifier jusqu'à la clôture du vote."),
-                )
-        except ParticipationError as error:
-            refusal = error.message
-            status = error.status
-        else:
-            return HttpResponseRedirect(request.path)
-    candidates = selectors.ballot_proposals(envelope)
-    has_ballot = selectors.has_voted(where.resident, envelope)
-    shown: dict[str, int] = selectors.ballot_of(where.resident, envelope)
-    if posted is not None:
-        shown = (
-            dict.fromkeys(posted, 1) if isinstance(posted, list) else {k: _int(v) for k, v in posted.items()}
-        )
-    rows = [
-        {"proposal": p, "checked": p.public_id in shown, "points": shown.get(p.public_id, 0) or ""}
-        for p in candidates
-    ]
-    chosen_cost = sum(int(p.estimated_cost or 0) for p in candidates if p.public_id in shown)
-    return page(
-        request,
-        "budgets/ballot.html",
-        where,
-        status=status,
-        budget=budget,
-        process=budget,
-        envelope=envelope,
-        steps=steps,
-        voting=voting,
-        reasons=reasons,
-        refusal=refusal,
-        rows=rows,
-        has_ballot=has_ballot,
-        chosen_cost=chosen_cost,
-        is_knapsack=budget.ballot_kind == BallotKind.KNAPSACK,
-        is_cumulative=budget.ballot_kind == BallotKind.CUMULATIVE,
-    )
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return 0
-
-
 def results(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpResponse:
     where = place(request, scope_code)
     budget = _budget(where, budget_id)
@@ -359,6 +291,13 @@ def results(request: HttpRequest, scope_code: str, budget_id: UUID) -> HttpRespo
     rules = sorted({o.result.rule for o in outcomes if o.result is not None})
     for outcome in outcomes:
         outcome.share = round(100 * outcome.selected_cost / outcome.envelope.amount)  # type: ignore[attr-defined]
+        if outcome.result is not None:
+            words = explanations.project_outcomes(outcome.result, outcome.rows, outcome.envelope.amount)
+            for row in outcome.rows:
+                row.explanation = words.get(row.proposal.external_id, "")  # type: ignore[attr-defined]
+            outcome.unspent = explanations.unspent(  # type: ignore[attr-defined]
+                budget, outcome.result, outcome.rows, outcome.envelope.amount
+            )
     return page(
         request,
         "budgets/results.html",

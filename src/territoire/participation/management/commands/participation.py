@@ -68,10 +68,14 @@ class Command(BaseCommand):
 
         data = self._read(name)
         try:
-            return parse_pabulib(data)
+            pb = parse_pabulib(data)
         except PabulibError as exc:
             where = f"{name}:{exc.line}" if exc.line is not None else name
             raise CommandError(f"{where}: {exc.message}", returncode=2) from exc
+        # Read anyway (as pabutools does), but said: on stderr, so that stdout stays the result.
+        for warning in pb.warnings:
+            self.stderr.write(self.style.WARNING(f"{name}:{warning.line}: warning: {warning.message}"))
+        return pb
 
     def _tally(self, options: dict[str, Any]) -> None:
 
