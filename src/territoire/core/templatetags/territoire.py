@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import number_format
+
+from territoire.core import modules
 
 register = template.Library()
 
@@ -23,3 +27,18 @@ def percent(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{number_format(Decimal(value * 100), decimal_pos=0, use_l10n=True)} %"
+
+
+@register.simple_tag(takes_context=True)
+def staff_links(context: dict[str, Any], organisation: Any) -> list[tuple[str, str]]:
+    """The staff actions on ``organisation`` the signed-in person may take (label, URL):
+    what the manifests declare (``StaffLink``), each offered only to those it allows."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if organisation is None or user is None or not user.is_authenticated:
+        return []
+    return [
+        (str(link.label), reverse(link.url_name, args=[organisation.siren]))
+        for link in modules.staff_links()
+        if link.offered_to(user, organisation)
+    ]

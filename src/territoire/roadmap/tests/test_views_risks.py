@@ -79,7 +79,9 @@ def test_only_the_organisations_risks(
     other_organisation: Organisation,
     make_staff: Callable[..., Any],
 ) -> None:
-    Risk.objects.create(organisation=other_organisation, title="Risque du voisin", likelihood=5, impact=5)
+    Risk.objects.create(
+        organisation=other_organisation, title="Risque du voisin", likelihood=5, impact=5, owner="RSSI"
+    )
     client.force_login(make_staff(organisation))
     assert b"Risque du voisin" not in client.get(URL).content
 
