@@ -176,8 +176,16 @@ BAD_FILES: list[tuple[str, str | bytes, list[tuple[int, str, str]]]] = [
         HEADER + f"nope.unknown,{ALPHA},{JAN},1\n",
         [(2, "indicator", "indicateur inconnu « nope.unknown »")],
     ),
-    ("unknown scope", HEADER + f"{PUBLIC_CODE},99999,{JAN},1\n", [(2, "scope", "périmètre inconnu « 99999 »")]),
-    ("non-numeric value", HEADER + f"{A},{JAN},beaucoup\n", [(2, "value", "« beaucoup » n'est pas un nombre")]),
+    (
+        "unknown scope",
+        HEADER + f"{PUBLIC_CODE},99999,{JAN},1\n",
+        [(2, "scope", "périmètre inconnu « 99999 »")],
+    ),
+    (
+        "non-numeric value",
+        HEADER + f"{A},{JAN},beaucoup\n",
+        [(2, "value", "« beaucoup » n'est pas un nombre")],
+    ),
     ("empty value", HEADER + f"{A},{JAN},\n", [(2, "value", "valeur vide")]),
     ("NaN", HEADER + f"{A},{JAN},NaN\n", [(2, "value", "nombre fini")]),
     ("infinity", HEADER + f"{A},{JAN},inf\n", [(2, "value", "nombre fini")]),
@@ -190,7 +198,11 @@ BAD_FILES: list[tuple[str, str | bytes, list[tuple[int, str, str]]]] = [
     ),
     ("bad date format", HEADER + f"{A},2025/01/01,2025-01-31,1\n", [(2, "period_start", "JJ/MM/AAAA")]),
     ("impossible date", HEADER + f"{A},2025-02-01,2025-02-30,1\n", [(2, "period_end", "JJ/MM/AAAA")]),
-    ("impossible French date", HEADER + f"{A},01/02/2025,30/02/2025,1\n", [(2, "period_end", "« 30/02/2025 »")]),
+    (
+        "impossible French date",
+        HEADER + f"{A},01/02/2025,30/02/2025,1\n",
+        [(2, "period_end", "« 30/02/2025 »")],
+    ),
     (
         "period not a calendar month",
         HEADER + f"{A},2025-01-01,2025-01-15,1\n",
