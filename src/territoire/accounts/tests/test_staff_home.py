@@ -88,3 +88,15 @@ def test_in_english(client: StaffClient, organisation: Organisation, make_staff:
     assert page.status_code == 200
     assert '<html lang="en">' in page.content.decode()
     assert 'href="/en/t/200000001/importer/"' in page.content.decode()
+
+
+@pytest.mark.parametrize(("role", "rounds"), [(Role.AGENT, True), (Role.ELU, False), (Role.DPO, False)])
+def test_the_modules_staff_pages_are_offered_by_role(
+    client: StaffClient, organisation: Organisation, make_staff: Callable[..., Any], role: str, rounds: bool
+) -> None:
+    client.force_login(make_staff(organisation, role))
+    text = client.get(HOME).content.decode()
+    assert f'href="/t/{organisation.siren}/signalements/gestion/"' in text
+    assert (f'href="/t/{organisation.siren}/signalements/gestion/tournees/"' in text) is rounds
+    if not rounds:
+        assert client.get(f"/t/{organisation.siren}/signalements/gestion/tournees/").status_code in (403, 404)
