@@ -41,6 +41,7 @@ TARGETS = {
 }
 ORGANISATION_OF = {ALPHA: ORG, BETA: ORG, ORG: ORG, DELTA: OTHER_ORG}
 FIGURE = {"period_start": "2026-01-01", "period_end": "2026-01-31", "value": "42,5", "note": ""}
+FORM_FIGURE = {"year": "2026", "month": "1", "value": "42,5", "note": ""}
 
 MakeStaff = Callable[..., Any]
 MakeToken = Callable[..., str]
@@ -159,14 +160,17 @@ def test_record_figure(member: Client, role: str, membership: str, target: str) 
     url = f"/t/{scope}/indicateurs/{WRITABLE}/saisir/"
     allowed = role in WRITE_ROLES and covers(membership, scope)
     form = member.get(url)
-    response = member.post(url, FIGURE)
+    response = member.post(url, FORM_FIGURE)
     if allowed:
         assert form.status_code == 200
         assert response.status_code == 302
         assert written(scope)
     else:
-        assert form.status_code == 404
-        assert response.status_code == 404
+        # A member of the organisation is told that they may not (403, in words); another
+        # tenant's page is unknown (404).
+        expected = 403 if ORGANISATION_OF[scope] == ORG else 404
+        assert form.status_code == expected
+        assert response.status_code == expected
         assert not Measurement.objects.filter(indicator__code=WRITABLE).exists()
 
 
@@ -178,11 +182,48 @@ def test_csv_import(member: Client, role: str, membership: str, target: str) -> 
     response = member.post(f"/t/{ORG}/importer/", {"file": csv_file(scope)})
     if allowed:
         assert response.status_code == 200
+        pending = response.context["pending"]
+        assert not written(scope)
+        confirmed = member.post(f"/t/{ORG}/importer/{pending.public_id}/confirmer/")
+        assert confirmed.status_code == 302
         assert written(scope)
+        return
+    if role not in WRITE_ROLES:
+        # Not offered, and told so in words when asked.
+        assert response.status_code == 403
+        assert "Action non autorisée" in text(response)
+    elif ORGANISATION_OF[scope] == ORG:
+        assert response.status_code == 422
+        assert "pas le droit d&#x27;enregistrer des valeurs pour" in text(response)
     else:
         assert response.status_code == 422
-        assert "unknown scope" in text(response)
-        assert Measurement.objects.count() == before
+        assert "périmètre inconnu" in text(response)
+    assert Measurement.objects.count() == before
+
+
+@pytest.mark.parametrize(("role", "membership"), [(r, m) for r in ROLES for m in MEMBERSHIPS])
+def test_staff_links_offered_match_the_rights(member: Client, role: str, membership: str) -> None:
+    """The menu and the staff home offer an action only to those who may take it."""
+    for url in (f"/t/{ORG}/", "/espace/"):
+        page = text(member.get(url))
+        assert (f'href="/t/{ORG}/importer/"' in page) is (role in WRITE_ROLES), url
+        assert (f'href="/t/{ORG}/risques/"' in page) is (membership == "organisation_wide"), url
+    assert member.get("/espace/").status_code == 200
+    template = member.get(f"/t/{ORG}/importer/modele.csv")
+    assert template.status_code == (200 if role in WRITE_ROLES else 403)
+    if role in WRITE_ROLES:
+        body = text(template)
+        assert (ORG in body) is (membership == "organisation_wide")
+        assert (BETA in body) is (membership == "organisation_wide")
+        assert DELTA not in body
+
+
+def test_another_tenants_staff_get_404_on_import_pages(
+    client: Client, world: dict[str, Project], make_staff: MakeStaff
+) -> None:
+    client.force_login(make_staff(Organisation.objects.get(siren=OTHER_ORG), Role.ADMINISTRATEUR))
+    for url in (f"/t/{ORG}/importer/", f"/t/{ORG}/importer/modele.csv"):
+        assert client.get(url).status_code == 404, url
 
 
 # --- The back-office -------------------------------------------------------------------------
@@ -304,5 +345,6 @@ def test_api_writes_figures_of_covered_scopes_only(
         return
     else:
         assert response.status_code == 422
-        assert "unknown scope" in text(response)
+        # Out of the token's reach reads as unknown, whatever the scope (no 403 hint).
+        assert [e["field"] for e in response.json()["errors"]] == ["measurements.0.scope"]
     assert not Measurement.objects.filter(indicator__code=WRITABLE).exists()

@@ -226,7 +226,7 @@ ROWS: dict[str, Row] = {
     "roadmap.risk": Row(
         OWN,
         lambda w, p: Risk.objects.create(
-            organisation=w.organisation(p), title=f"Risque interne {p}", likelihood=2, impact=3
+            organisation=w.organisation(p), title=f"Risque interne {p}", likelihood=2, impact=3, owner="RSSI"
         ),
     ),
     "roadmap.partner": Row(

@@ -1,4 +1,4 @@
-"""Staff pages that record figures: one by hand, or a CSV upload."""
+"""Staff pages that record figures: one by hand, or a CSV upload (preview, then confirmation)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from territoire.territory.models import Commune, Organisation, Role
 
 CODE = "services.taux_usage"
 URL = f"/t/99101/indicateurs/{CODE}/saisir/"
-FIGURE = {"period_start": "2026-01-01", "period_end": "2026-01-31", "value": "42,5", "note": ""}
+FIGURE = {"year": "2026", "month": "1", "value": "42,5", "note": ""}
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_agent_of_the_commune_records_then_corrects(
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("value", "beaucoup"), ("period_end", "2025-12-01"), ("value", "NaN")]
+    ("field", "value"), [("value", "beaucoup"), ("month", "13"), ("year", "1789"), ("value", "NaN")]
 )
 def test_bad_figure_is_refused_with_the_field_named(
     client: Client, organisation: Organisation, make_staff: Callable[..., Any], field: str, value: str
@@ -57,13 +57,16 @@ def test_bad_figure_is_refused_with_the_field_named(
     assert not Measurement.objects.filter(indicator__code=CODE).exists()
 
 
-@pytest.mark.parametrize("who", ["other_commune_agent", "elu", "other_organisation"])
-def test_no_write_right_answers_404(
+@pytest.mark.parametrize(
+    ("who", "status"), [("other_commune_agent", 403), ("elu", 403), ("other_organisation", 404)]
+)
+def test_no_write_right_is_told_another_tenant_is_404(
     client: Client,
     organisation: Organisation,
     other_organisation: Organisation,
     make_staff: Callable[..., Any],
     who: str,
+    status: int,
 ) -> None:
     user = {
         "other_commune_agent": lambda: make_staff(
@@ -73,13 +76,27 @@ def test_no_write_right_answers_404(
         "other_organisation": lambda: make_staff(other_organisation, Role.ADMINISTRATEUR),
     }[who]()
     client.force_login(user)
-    assert client.get(URL).status_code == 404
-    assert client.post(URL, FIGURE).status_code == 404
+    page = client.get(URL)
+    assert page.status_code == status
+    assert client.post(URL, FIGURE).status_code == status
     assert not Measurement.objects.exists()
+    if status == 403:
+        # Told why, in their language, naming their role: not a data error.
+        text = page.content.decode()
+        assert "Action non autorisée" in text
+        assert ("Élu" in text) if who == "elu" else ("Bêta" in text or "99102" in text or "Alpha" in text)
+        english = client.get("/en" + URL)
+        assert english.status_code == 403
+        assert '<html lang="en">' in english.content.decode()
 
 
 def _csv(text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("figures.csv", text.encode(), content_type="text/csv")
+
+
+def _confirm(client: Client, response: Any) -> Any:
+    pending = response.context["pending"]
+    return client.post(f"/t/200000001/importer/{pending.public_id}/confirmer/")
 
 
 def test_csv_upload_all_or_nothing(
@@ -97,6 +114,9 @@ def test_csv_upload_all_or_nothing(
     assert not Measurement.objects.exists()
     response = client.post(url, {"file": _csv(good)})
     assert response.status_code == 200
+    # A preview: nothing is written before the confirmation.
+    assert not Measurement.objects.exists()
+    assert _confirm(client, response).status_code == 302
     assert Measurement.objects.get(scope__code="99101").origin == MeasurementOrigin.IMPORT
     # The organisation's figure follows from its communes' at once.
     assert Measurement.objects.get(scope__code="200000001").origin == MeasurementOrigin.AGGREGATED
@@ -112,5 +132,6 @@ def test_csv_upload_cannot_write_another_organisation(
     text = f"indicator,scope,period_start,period_end,value\n{CODE},99201,2026-01-01,2026-01-31,40\n"
     response = client.post("/t/200000001/importer/", {"file": _csv(text)})
     assert response.status_code == 422
-    assert "unknown scope" in response.content.decode()
+    # Another tenant's commune reads as unknown: nothing tells that it exists.
+    assert "périmètre inconnu « 99201 »" in response.content.decode()
     assert not Measurement.objects.exists()

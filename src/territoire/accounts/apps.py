@@ -9,6 +9,7 @@ class AccountsConfig(modules.ModuleConfig):
     verbose_name = _("Comptes")
     manifest = modules.Manifest(
         root_urls="territoire.accounts.urls.root_urlpatterns",
+        public_urls="territoire.accounts.urls.public_urlpatterns",
         # Sign-ins: /admin/login/ and any other path ending in /login/.
         rate_limited_paths=(modules.RateLimitedPaths("login", suffixes=("/login/",)),),
     )

@@ -2,7 +2,8 @@
 
 from django.urls import include, path
 
-from territoire.accounts import views
+from territoire.accounts import home, views
+from territoire.core.http import staff_page
 
 app_name = "accounts"
 
@@ -14,3 +15,6 @@ urlpatterns = [
 
 # Mounted at the site root (the accounts manifest declares it).
 root_urlpatterns = [path("compte/", include((urlpatterns, app_name)))]
+
+# The staff home, in the localised site (French at /espace/, English at /en/espace/).
+public_urlpatterns = [path("espace/", staff_page(home.staff_home), name="staff-home")]

@@ -47,7 +47,8 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return "/admin/"
+    # Signing in without a destination lands on the staff home, made for the person.
+    return reverse("staff-home")
 
 
 def _qr_svg(data: str) -> str:
@@ -129,5 +130,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         codes = services.issue_recovery_codes(user)
         services.audit_event(request, "auth.recovery_codes_renewed")
-        return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": "/admin/"})
+        return render(
+            request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("staff-home")}
+        )
     return render(request, "accounts/renew_codes.html", {})

@@ -11,7 +11,8 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from territoire.core import ratelimit
 
@@ -28,6 +29,13 @@ def staff_page(view: View) -> View:
 
 def is_staff_page(view: Callable[..., Any]) -> bool:
     return bool(getattr(view, STAFF_PAGE_ATTRIBUTE, False))
+
+
+def refuse(request: HttpRequest, reason: str, *, context: dict[str, Any] | None = None) -> HttpResponse:
+    """403 for a person who may see the page's subject but may not do what they asked:
+    told so in their language, with the reason (never for another tenant's object, which
+    answers 404 as an unknown one)."""
+    return render(request, "core/refused.html", {**(context or {}), "reason": reason}, status=403)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -63,6 +63,20 @@ class Navigation:
 
 
 @dataclass(frozen=True)
+class StaffLink:
+    """A staff action on an organisation (the staff home, the menu), offered only to those
+    who may take it: ``allowed(user, organisation) -> bool``; ``url_name`` takes
+    ``scope_code`` (the organisation's SIREN)."""
+
+    label: str | Promise
+    url_name: str
+    allowed: Ref
+
+    def offered_to(self, user: Any, organisation: Any) -> bool:
+        return bool(resolve(self.allowed)(user, organisation))
+
+
+@dataclass(frozen=True)
 class Periodic:
     """A django-tasks ``Task`` enqueued by ``territoire scheduler`` every few minutes.
 
@@ -160,6 +174,8 @@ class Manifest:
     root_urls: Ref | None = None
     public_urls: Ref | None = None
     navigation: tuple[Navigation, ...] = ()
+    # Staff actions, each with who may take it (see ``StaffLink``).
+    staff_links: tuple[StaffLink, ...] = ()
     # ``populate(ctx: DemoContext) -> str`` (a one-line summary), in INSTALLED_APPS order.
     demo: Ref | None = None
     periodic: tuple[Periodic, ...] = ()
@@ -258,6 +274,10 @@ def public_urlpatterns() -> list[URLPattern | URLResolver]:
 @functools.cache
 def navigation() -> tuple[Navigation, ...]:
     return tuple(entry for module in installed() for entry in module.manifest.navigation)
+
+
+def staff_links() -> list[StaffLink]:
+    return [link for module in installed() for link in module.manifest.staff_links]
 
 
 def api_routers() -> Iterator[tuple[str, str, Any]]:

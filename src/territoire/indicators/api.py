@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BeforeValidator, WithJsonSchema
@@ -168,9 +169,11 @@ def create_measurements(
     if not token.can_write:
         raise HttpError(403, "this token is read-only; ask for a token with write rights")
     rows = [(index, item.model_dump()) for index, item in enumerate(payload.measurements)]
-    clean, errors = services.validate_rows(
-        rows, may_write=lambda scope: token_covers(token, scope), position="measurements.{}"
-    )
+    # The API speaks English, as its reference does (the messages are French msgids).
+    with translation.override("en"):
+        clean, errors = services.validate_rows(
+            rows, may_write=lambda scope: token_covers(token, scope), position="measurements.{}"
+        )
     if errors:
         return Status(
             422,

@@ -54,7 +54,16 @@ class IndicatorsConfig(modules.ModuleConfig):
             ),
         ),
         # The staff figure pages: one figure by hand, a CSV file.
-        rate_limited_paths=(modules.RateLimitedPaths("staff_write", suffixes=("/saisir/", "/importer/")),),
+        rate_limited_paths=(
+            modules.RateLimitedPaths("staff_write", suffixes=("/saisir/", "/importer/", "/confirmer/")),
+        ),
+        staff_links=(
+            modules.StaffLink(
+                _("Importer des valeurs"),
+                "import-figures",
+                allowed="territoire.territory.access.can_write_any_measurement",
+            ),
+        ),
         publishes=True,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -209,3 +211,25 @@ class Measurement(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.indicator_id}@{self.scope_id} {self.period_start}–{self.period_end}: {self.value}"
+
+
+class PendingImport(models.Model):
+    """An uploaded file between its preview and its confirmation, for the one person who
+    sent it. Deleted when applied or replaced; ``services.staging`` drops those older than
+    a day. Figures only: no personal data beyond who sent it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(_("fichier"), max_length=200)
+    content = models.BinaryField(_("contenu"))
+    # What the preview saw of the figures it would change: applying checks it again.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("import en attente de confirmation")
+        verbose_name_plural = _("imports en attente de confirmation")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, path
 
 from territoire.core.cache import public_page
 from territoire.core.http import staff_page
-from territoire.indicators.views import public, staff
+from territoire.indicators.views import imports, public, staff
 
 public_urlpatterns: list[URLPattern | URLResolver] = [
     path("t/<str:scope_code>/indicateurs/<str:code>/", public_page(public.detail), name="indicator"),
@@ -28,5 +28,13 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
         staff_page(staff.record_figure),
         name="indicator-record",
     ),
-    path("t/<str:scope_code>/importer/", staff_page(staff.import_figures), name="import-figures"),
+    path("t/<str:scope_code>/importer/", staff_page(imports.import_figures), name="import-figures"),
+    path(
+        "t/<str:scope_code>/importer/<uuid:pending_id>/confirmer/",
+        staff_page(imports.confirm_import),
+        name="import-figures-confirm",
+    ),
+    path(
+        "t/<str:scope_code>/importer/modele.csv", staff_page(imports.import_template), name="import-template"
+    ),
 ]

@@ -14,6 +14,18 @@ class ReportsConfig(modules.ModuleConfig):
         root_urls="territoire.reports.urls.root_urlpatterns",
         public_urls="territoire.reports.urls.public_urlpatterns",
         navigation=(modules.Navigation(_("Signalements"), "reports-index"),),
+        staff_links=(
+            modules.StaffLink(
+                _("Signalements à traiter"),
+                "reports-queue",
+                allowed="territoire.territory.access.is_staff_of",
+            ),
+            modules.StaffLink(
+                _("Tournées des équipes"),
+                "reports-rounds",
+                allowed="territoire.reports.permissions.can_plan_rounds",
+            ),
+        ),
         demo="territoire.reports.demo.populate",
         periodic=(
             modules.Periodic(

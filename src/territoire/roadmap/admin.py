@@ -4,6 +4,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from territoire.roadmap.indicator_links import objective_problems
 from territoire.roadmap.models import (
@@ -16,6 +19,8 @@ from territoire.roadmap.models import (
     Project,
     Risk,
 )
+from territoire.territory import access
+from territoire.territory.models import Membership
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
@@ -55,9 +60,42 @@ class ObjectiveAdmin(OrganisationScopedAdmin):
 
 @admin.register(Risk)
 class RiskAdmin(OrganisationScopedAdmin):
-    list_display = ["title", "axis", "likelihood", "impact", "status", "owner"]
+    list_display = ["title", "axis", "likelihood", "impact", "criticality", "status", "owner_label"]
     list_filter = ["organisation", "status"]
-    list_select_related = ["axis"]
+    list_select_related = ["axis", "owner_user"]
+    fields = [
+        "organisation",
+        "axis",
+        "title",
+        "description",
+        "likelihood",
+        "impact",
+        "mitigation",
+        "owner_user",
+        "owner",
+        "status",
+    ]
+
+    @admin.display(description=_("criticité"))
+    def criticality(self, obj: Risk) -> int:
+        return obj.criticality
+
+    @admin.display(description=_("responsable"))
+    def owner_label(self, obj: Risk) -> str:
+        return obj.owner_label
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "owner_user":
+            # Only the staff of the caller's organisations (Risk.clean checks the risk's own).
+            members = Membership.objects.all()
+            if not access.is_superuser(request.user):
+                members = members.filter(organisation__in=access.organisations_for(request.user))
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(pk__in=members.values("user_id"), is_active=True)
+                .order_by("last_name", "username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Partner)

@@ -12,6 +12,11 @@ class RoadmapConfig(modules.ModuleConfig):
         api_router="territoire.roadmap.api.router",
         public_urls="territoire.roadmap.urls.public_urlpatterns",
         demo="territoire.roadmap.demo.populate",
+        staff_links=(
+            modules.StaffLink(
+                _("Registre des risques"), "risks", allowed="territoire.territory.access.is_organisation_wide"
+            ),
+        ),
         publishes=True,
         indicator_page="territoire.roadmap.indicator_links.indicator_page",
         target_check="territoire.roadmap.indicator_links.target_check",

@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from territoire.core.models import TimeStampedModel
 from territoire.indicators.models import IndicatorDefinition
-from territoire.territory.models import Commune, Organisation
+from territoire.territory.models import Commune, Membership, Organisation
 
 score_validators = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -78,7 +79,24 @@ class Risk(TimeStampedModel):
     likelihood = models.PositiveSmallIntegerField(_("probabilité (1–5)"), validators=score_validators)
     impact = models.PositiveSmallIntegerField(_("impact (1–5)"), validators=score_validators)
     mitigation = models.TextField(_("mesures de maîtrise"), blank=True)
-    owner = models.CharField(_("responsable"), max_length=200, blank=True)
+    # Who answers for the risk: a member of staff, or a named role ("RSSI", "DSI"), or both.
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsable (personne)"),
+        null=True,
+        blank=True,
+        # A person who answers for a risk is replaced before their account is deleted.
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # the partial index below: most risks name a role only
+        help_text=_("Un membre de l'équipe de l'organisation."),
+    )
+    owner = models.CharField(
+        _("responsable (fonction)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Une fonction nommée, par exemple « RSSI » ou « Chef de projet / DSI »."),
+    )
     status = models.CharField(
         _("statut"), max_length=20, choices=RiskStatus.choices, default=RiskStatus.IDENTIFIED
     )
@@ -86,16 +104,48 @@ class Risk(TimeStampedModel):
     class Meta:
         verbose_name = _("risque")
         verbose_name_plural = _("risques")
-        ordering = ["organisation", "-likelihood", "-impact", "title"]
+        # By criticality (probability × impact), highest first, as the register says.
+        ordering = ["organisation", (F("likelihood") * F("impact")).desc(), "-impact", "title"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(likelihood__gte=1, likelihood__lte=5), name="risk_likelihood_1_5"
             ),
             models.CheckConstraint(condition=Q(impact__gte=1, impact__lte=5), name="risk_impact_1_5"),
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=False) | ~Q(owner=""), name="risk_has_owner"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner_user"], name="risk_owner_user", condition=Q(owner_user__isnull=False))
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        if self.owner_user_id is None and not self.owner.strip():
+            raise ValidationError(
+                {"owner": _("Un risque a un responsable : choisissez une personne ou nommez une fonction.")}
+            )
+        if (
+            self.owner_user_id is not None
+            and self.organisation_id is not None
+            and not Membership.objects.filter(
+                user_id=self.owner_user_id, organisation_id=self.organisation_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"owner_user": _("Le responsable doit être membre de l'équipe de l'organisation.")}
+            )
+
+    @property
+    def owner_label(self) -> str:
+        """The person (with the named role when there is one), or the named role."""
+        if self.owner_user is None:
+            return self.owner
+        person = self.owner_user.get_full_name() or self.owner_user.get_username()
+        return f"{person} ({self.owner})" if self.owner else person
 
     @property
     def criticality(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from territoire.indicators.models import IndicatorDefinition
 from territoire.roadmap.models import ACTIVE_PROJECT_STATUSES, Axis, Objective, Partner, Project, Risk
@@ -41,7 +41,12 @@ def partners(organisation: Organisation) -> QuerySet[Partner]:
 
 
 def risks(organisation: Organisation) -> QuerySet[Risk]:
-    return Risk.objects.filter(organisation=organisation).select_related("axis")
+    """The register, most critical first (probability × impact), then the larger impact."""
+    return (
+        Risk.objects.filter(organisation=organisation)
+        .select_related("axis", "owner_user")
+        .order_by((F("likelihood") * F("impact")).desc(), "-impact", "title")
+    )
 
 
 def default_axis(organisation_id: int, code: str) -> Axis | None:

@@ -23,7 +23,7 @@ from territoire.roadmap.models import (
     Risk,
 )
 from territoire.roadmap.template import AXES, OBJECTIVE_DEADLINE
-from territoire.territory.models import Organisation
+from territoire.territory.models import Organisation, Role
 
 
 def ensure_template_indicators() -> dict[str, IndicatorDefinition]:
@@ -129,6 +129,9 @@ def apply_template(organisation: Organisation) -> None:
                         likelihood=spec.risk_likelihood,
                         impact=spec.risk_impact,
                         mitigation=str(spec.mitigation),
+                        # The brief: the DSI / project lead keeps the roadmap's risks until
+                        # the organisation names someone.
+                        owner=str(Role.CHEF_PROJET.label),
                     )
                 )
         Risk.objects.bulk_create(new_risks)

@@ -91,6 +91,27 @@ def can_write_measurement(user: Any, scope: Scope) -> bool:
     )
 
 
+def can_write_any_measurement(user: Any, organisation: Organisation | int) -> bool:
+    """Whether ``user`` may record figures for some scope of ``organisation``."""
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return is_superuser(user) or any(
+        m.organisation_id == org_id and m.role in WRITE_MEASUREMENT_ROLES for m in _memberships(user)
+    )
+
+
+def is_organisation_wide(user: Any, organisation: Organisation | int) -> bool:
+    """Whether ``user`` sees the organisation's own internal records (its risks, its
+    tokens): an organisation-wide membership, any role."""
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return is_superuser(user) or org_id in wide_organisation_ids(user)
+
+
+def roles_in(user: Any, organisation: Organisation | int) -> list[Membership]:
+    """``user``'s memberships of ``organisation`` (the roles a page can name to them)."""
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
+    return [m for m in _memberships(user) if m.organisation_id == org_id]
+
+
 def can_edit_roadmap(user: Any, organisation: Organisation | int) -> bool:
     org_id = organisation if isinstance(organisation, int) else organisation.pk
     return is_superuser(user) or any(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
+
+from territoire.core import modules
 
 register = template.Library()
 
@@ -44,3 +48,18 @@ def long_date(value: dt.date | dt.datetime | None, name: str = "DATE") -> str:
     if value.day == 1 and (get_language() or "fr").startswith("fr"):
         fmt = _DAY.sub(r"\\1\\e\\r", fmt)
     return date_format(value, fmt)
+
+
+@register.simple_tag(takes_context=True)
+def staff_links(context: dict[str, Any], organisation: Any) -> list[tuple[str, str]]:
+    """The staff actions on ``organisation`` the signed-in person may take (label, URL):
+    what the manifests declare (``StaffLink``), each offered only to those it allows."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if organisation is None or user is None or not user.is_authenticated:
+        return []
+    return [
+        (str(link.label), reverse(link.url_name, args=[organisation.siren]))
+        for link in modules.staff_links()
+        if link.offered_to(user, organisation)
+    ]

@@ -13,6 +13,7 @@ from territoire.indicators.models import (
     MeasurementOrigin,
 )
 from territoire.indicators.services.aggregation import aggregate_to_organisation
+from territoire.indicators.services.spreadsheet import read_table
 from territoire.indicators.services.storage import StoreSummary, store_rows
 from territoire.indicators.services.validation import (
     CleanRow,
@@ -59,8 +60,11 @@ def import_csv(
     source_name: str = "CSV",
     may_write: Callable[[Scope], bool] | None = None,
 ) -> StoreSummary:
-    """All or nothing: every error is reported (line and column) and nothing is written."""
-    raw_rows, errors = read_csv(data)
+    """All or nothing: every error is reported (line and column) and nothing is written.
+
+    ``data`` is CSV text, or the bytes of a CSV or XLSX file.
+    """
+    raw_rows, errors = read_table(data, source_name) if isinstance(data, bytes) else read_csv(data)
     clean, row_errors = validate_rows(raw_rows, may_write=may_write) if raw_rows else ([], [])
     errors += row_errors
     if errors:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -53,3 +55,15 @@ def can_record(context: dict[str, Any], scope: Scope, definition: IndicatorDefin
     request = context.get("request")
     user = getattr(request, "user", None)
     return definition.source != Source.COMPUTED and access.can_write_measurement(user, scope)
+
+
+@register.filter
+def exact(value: Decimal | None) -> str:
+    """A figure with the decimals it has, no more (61,5 and not 61,500000), in the reader's
+    language: what a person typed, shown back to them."""
+    if value is None:
+        return "—"
+    normal = Decimal(value).normalize()
+    exponent = normal.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return number_format(normal, decimal_pos=places, use_l10n=True, force_grouping=True)

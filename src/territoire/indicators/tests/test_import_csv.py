@@ -174,58 +174,71 @@ BAD_FILES: list[tuple[str, str | bytes, list[tuple[int, str, str]]]] = [
     (
         "unknown indicator",
         HEADER + f"nope.unknown,{ALPHA},{JAN},1\n",
-        [(2, "indicator", "unknown indicator")],
+        [(2, "indicator", "indicateur inconnu « nope.unknown »")],
     ),
-    ("unknown scope", HEADER + f"{PUBLIC_CODE},99999,{JAN},1\n", [(2, "scope", "unknown scope '99999'")]),
-    ("non-numeric value", HEADER + f"{A},{JAN},beaucoup\n", [(2, "value", "is not a number")]),
-    ("empty value", HEADER + f"{A},{JAN},\n", [(2, "value", "empty value")]),
-    ("NaN", HEADER + f"{A},{JAN},NaN\n", [(2, "value", "finite")]),
-    ("infinity", HEADER + f"{A},{JAN},inf\n", [(2, "value", "finite")]),
-    ("-Infinity", HEADER + f"{A},{JAN},-Infinity\n", [(2, "value", "finite")]),
-    ("huge value", HEADER + f"{A},{JAN},1e20\n", [(2, "value", "out of range")]),
+    (
+        "unknown scope",
+        HEADER + f"{PUBLIC_CODE},99999,{JAN},1\n",
+        [(2, "scope", "périmètre inconnu « 99999 »")],
+    ),
+    (
+        "non-numeric value",
+        HEADER + f"{A},{JAN},beaucoup\n",
+        [(2, "value", "« beaucoup » n'est pas un nombre")],
+    ),
+    ("empty value", HEADER + f"{A},{JAN},\n", [(2, "value", "valeur vide")]),
+    ("NaN", HEADER + f"{A},{JAN},NaN\n", [(2, "value", "nombre fini")]),
+    ("infinity", HEADER + f"{A},{JAN},inf\n", [(2, "value", "nombre fini")]),
+    ("-Infinity", HEADER + f"{A},{JAN},-Infinity\n", [(2, "value", "nombre fini")]),
+    ("huge value", HEADER + f"{A},{JAN},1e20\n", [(2, "value", "hors limites")]),
     (
         "end before start",
         HEADER + f"{A},2025-01-31,2025-01-01,1\n",
-        [(2, "period_end", "before it starts")],
+        [(2, "period_end", "la période se termine (01/01/2025) avant de commencer (31/01/2025)")],
     ),
-    ("bad date format", HEADER + f"{A},01/01/2025,2025-01-31,1\n", [(2, "period_start", "YYYY-MM-DD")]),
-    ("impossible date", HEADER + f"{A},2025-02-01,2025-02-30,1\n", [(2, "period_end", "YYYY-MM-DD")]),
+    ("bad date format", HEADER + f"{A},2025/01/01,2025-01-31,1\n", [(2, "period_start", "JJ/MM/AAAA")]),
+    ("impossible date", HEADER + f"{A},2025-02-01,2025-02-30,1\n", [(2, "period_end", "JJ/MM/AAAA")]),
+    (
+        "impossible French date",
+        HEADER + f"{A},01/02/2025,30/02/2025,1\n",
+        [(2, "period_end", "« 30/02/2025 »")],
+    ),
     (
         "period not a calendar month",
         HEADER + f"{A},2025-01-01,2025-01-15,1\n",
-        [(2, "period_end", "must be 2025-01-01 to 2025-01-31")],
+        [(2, "period_end", "doit aller du 01/01/2025 au 31/01/2025")],
     ),
     (
         "period starting mid-month",
         HEADER + f"{A},2025-01-15,2025-02-14,1\n",
-        [(2, "period_start", "monthly")],
+        [(2, "period_start", "périodicité mensuelle")],
     ),
     (
         "duplicate rows",
         HEADER + f"{A},{JAN},1\n{PUBLIC_CODE},{BETA},{JAN},2\n{A},{JAN},3\n",
-        [(4, "indicator", "duplicate of line 2")],
+        [(4, "indicator", "doublon de la ligne 2")],
     ),
     (
         "missing header column",
         "indicator,scope,period_start,period_end\n" + f"{A},{JAN}\n",
-        [(1, "value", "missing column")],
+        [(1, "value", "colonne absente")],
     ),
     (
         "two missing header columns",
         "indicator,scope,value\n" + f"{A},1\n",
-        [(1, "period_start", "missing column"), (1, "period_end", "missing column")],
+        [(1, "period_start", "colonne absente"), (1, "period_end", "colonne absente")],
     ),
-    ("too few fields", HEADER + f"{A},{JAN}\n", [(2, "value", "expected 5 fields, found 4")]),
-    ("too many fields", HEADER + f"{A},{JAN},1,2\n", [(2, "6", "expected 5 fields, found 6")]),
+    ("too few fields", HEADER + f"{A},{JAN}\n", [(2, "value", "5 champs attendus, 4 trouvés")]),
+    ("too many fields", HEADER + f"{A},{JAN},1,2\n", [(2, "6", "5 champs attendus, 6 trouvés")]),
     (
         "not UTF-8",
         (HEADER.rstrip("\n") + ",note\n" + f"{A},{JAN},1,relev\xe9\n").encode("latin-1"),
-        [(2, "note", "not UTF-8")],
+        [(2, "note", "pas un texte UTF-8")],
     ),
-    ("empty file", "", [(1, "", "empty")]),
-    ("blank file", "\n \n", [(1, "", "empty")]),
-    ("header only", HEADER, [(2, "", "no data rows")]),
-    ("unterminated quote", HEADER + f'{A},{JAN},"1\n', [(2, "", "malformed")]),
+    ("empty file", "", [(1, "", "vide")]),
+    ("blank file", "\n \n", [(1, "", "vide")]),
+    ("header only", HEADER, [(2, "", "aucune ligne de données")]),
+    ("unterminated quote", HEADER + f'{A},{JAN},"1\n', [(2, "", "mal formé")]),
 ]
 
 
@@ -256,7 +269,7 @@ def test_a_computed_indicator_cannot_be_imported(organisation: Organisation, tmp
     sync_registry()
     assert IndicatorDefinition.objects.get(code="roadmap.portfolio_progress").source == "computed"
     stderr, _ = import_fails(tmp_path, HEADER + f"roadmap.portfolio_progress,{ORG},{JAN},50\n")
-    assert_reported(stderr, [(2, "indicator", "is computed by the roadmap module")])
+    assert_reported(stderr, [(2, "indicator", "est calculé par le module roadmap")])
     assert not Measurement.objects.exists()
 
 
@@ -280,7 +293,7 @@ def test_every_error_of_a_file_is_reported(organisation: Organisation, tmp_path:
         ("5", "indicator"),
         ("6", "value"),
     ]
-    assert "duplicate of line 2" in stderr
+    assert "doublon de la ligne 2" in stderr
     assert not Measurement.objects.exists()
 
 

@@ -224,7 +224,9 @@ def test_validate_rows_may_write_hides_other_scopes(public_indicator: IndicatorD
     row = {"indicator": PUBLIC_CODE, "scope": ORG, "period_start": "2025-01-01", "period_end": "2025-01-31"}
     clean, errors = validate_rows([(0, {**row, "value": "1"})], may_write=lambda scope: False)
     assert clean == []
-    assert [(e.column, e.message.split(" (")[0]) for e in errors] == [("scope", f"unknown scope '{ORG}'")]
+    assert [(e.column, e.message.split(" (")[0]) for e in errors] == [
+        ("scope", f"périmètre inconnu « {ORG} »")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +267,11 @@ def test_import_csv_service_raises_with_every_error(public_indicator: IndicatorD
     with pytest.raises(MeasurementInputError) as info:
         import_csv(text)
     assert [(e.line, e.column) for e in info.value.errors] == [(2, "value")]
-    assert info.value.errors[0].as_dict() == {"line": 2, "field": "value", "message": "'x' is not a number"}
+    assert info.value.errors[0].as_dict() == {
+        "line": 2,
+        "field": "value",
+        "message": "« x » n'est pas un nombre",
+    }
 
 
 def test_set_target(public_indicator: IndicatorDefinition, scope_of: ScopeOf) -> None:

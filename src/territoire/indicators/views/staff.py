@@ -1,56 +1,113 @@
-"""Staff pages to record figures: one figure by hand, or a CSV file.
+"""Staff page to record one figure by hand (the CSV/XLSX import is in ``imports.py``).
 
-Both go through the same validation as the command-line import and the API
-(``validate_rows`` then ``record_figures``), restricted to the scopes the member may write.
+It goes through the same validation as the import and the API (``validate_rows`` then
+``record_figures``), restricted to the scopes the member may write. The form asks for the
+period the indicator is kept by (a month, a quarter or a year), shows the unit and the
+last value.
 """
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from territoire.indicators.models import MeasurementOrigin, Source
-from territoire.indicators.services import (
-    MeasurementInputError,
-    RowError,
-    import_csv,
-    record_figures,
-    validate_rows,
+from territoire.core.http import refuse
+from territoire.indicators.models import (
+    IndicatorDefinition,
+    Measurement,
+    MeasurementOrigin,
+    Periodicity,
+    Source,
 )
+from territoire.indicators.periods import Period, period_of, previous
+from territoire.indicators.services import RowError, record_figures, validate_rows
 from territoire.indicators.views.public import resolve_indicator
 from territoire.territory import access
-from territoire.territory.models import Organisation
-from territoire.territory.selectors import organisation_of, scope_by_code
+from territoire.territory.models import Scope
+from territoire.territory.selectors import organisation_of
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+FIRST_YEAR = 1990
+
+
+def period_name(periodicity: str, period: Period) -> str:
+    """« janvier 2026 », « T1 2026 » or « 2026 », as the form asks for it."""
+    if periodicity == Periodicity.YEARLY:
+        return str(period.start.year)
+    if periodicity == Periodicity.QUARTERLY:
+        return _("T%(quarter)s %(year)s") % {
+            "quarter": (period.start.month - 1) // 3 + 1,
+            "year": period.start.year,
+        }
+    return formats.date_format(period.start, "F Y")
 
 
 class FigureForm(forms.Form):
-    period_start = forms.DateField(
-        label=gettext_lazy("Début de période"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=gettext_lazy("Fin de période"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    """A figure for one period of the indicator's frequency: a year, and a month or a quarter."""
+
+    year = forms.IntegerField(label=gettext_lazy("Année"), min_value=FIRST_YEAR)
+    month = forms.TypedChoiceField(label=gettext_lazy("Mois"), coerce=int)
+    quarter = forms.TypedChoiceField(label=gettext_lazy("Trimestre"), coerce=int)
     value = forms.CharField(label=gettext_lazy("Valeur"), max_length=40)
     note = forms.CharField(label=gettext_lazy("Note (facultative)"), max_length=500, required=False)
 
+    def __init__(self, *args: Any, definition: IndicatorDefinition, today: date, **kwargs: Any) -> None:
+        self.periodicity = definition.periodicity
+        last = previous(period_of(self.periodicity, today), self.periodicity)
+        kwargs.setdefault(
+            "initial",
+            {"year": last.start.year, "month": last.start.month, "quarter": (last.start.month - 1) // 3 + 1},
+        )
+        super().__init__(*args, **kwargs)
+        year = self.fields["year"]
+        assert isinstance(year, forms.IntegerField)
+        year.validators.append(MaxValueValidator(today.year))
+        year.widget.attrs.update({"min": FIRST_YEAR, "max": today.year, "inputmode": "numeric"})
+        month, quarter = self.fields["month"], self.fields["quarter"]
+        assert isinstance(month, forms.TypedChoiceField)
+        assert isinstance(quarter, forms.TypedChoiceField)
+        month.choices = [(m, formats.date_format(date(2000, m, 1), "F").capitalize()) for m in range(1, 13)]
+        quarter.choices = [
+            (
+                q,
+                _("T%(quarter)s (%(first)s à %(last)s)")
+                % {
+                    "quarter": q,
+                    "first": formats.date_format(date(2000, 3 * q - 2, 1), "F"),
+                    "last": formats.date_format(date(2000, 3 * q, 1), "F"),
+                },
+            )
+            for q in range(1, 5)
+        ]
+        if self.periodicity != Periodicity.MONTHLY:
+            del self.fields["month"]
+        if self.periodicity != Periodicity.QUARTERLY:
+            del self.fields["quarter"]
+        value = self.fields["value"]
+        if definition.unit:
+            value.label = _("Valeur (en %(unit)s)") % {"unit": definition.unit}
+        value.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        value.help_text = _("Virgule ou point pour les décimales : 61,5.")
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Fichier CSV"),
-        help_text=gettext_lazy(
-            "Colonnes : indicator, scope, period_start, period_end, value, note (facultative)."
-        ),
-    )
+    def period(self) -> Period:
+        year = self.cleaned_data["year"]
+        if self.periodicity == Periodicity.MONTHLY:
+            month = self.cleaned_data["month"]
+            return Period(date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1]))
+        if self.periodicity == Periodicity.QUARTERLY:
+            return period_of(Periodicity.QUARTERLY, date(year, 3 * self.cleaned_data["quarter"] - 2, 1))
+        return period_of(Periodicity.YEARLY, date(year, 1, 1))
 
 
 def _apply_errors(form: forms.Form, errors: list[RowError]) -> None:
@@ -59,16 +116,46 @@ def _apply_errors(form: forms.Form, errors: list[RowError]) -> None:
         form.add_error(field, error.message)
 
 
+def last_figure(definition: IndicatorDefinition, scope: Scope) -> Measurement | None:
+    return (
+        Measurement.objects.filter(indicator=definition, scope=scope, is_current=True)
+        .order_by("-period_start")
+        .first()
+    )
+
+
 @login_required
 def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpResponse:
+    # Out of reach (another tenant, an internal figure of another commune): 404.
     scope, definition = resolve_indicator(request, scope_code, code)
-    if not access.can_write_measurement(request.user, scope):
+    organisation = organisation_of(scope)
+    context: dict[str, Any] = {"scope": scope, "organisation": organisation, "definition": definition}
+    if not access.is_staff_of(request.user, organisation):
+        # Not a member of this organisation: as for another tenant's object, 404.
         raise Http404("not found")
     if definition.source == Source.COMPUTED:
-        raise Http404("computed indicators are recorded by their module")
-    form = FigureForm(request.POST or None)
+        return refuse(
+            request,
+            _(
+                "« %(name)s » est calculé par le module %(module)s à partir de son activité : il ne se saisit pas à la main."
+            )
+            % {"name": definition.name, "module": definition.module},
+            context=context,
+        )
+    if not access.can_write_measurement(request.user, scope):
+        return refuse(request, refusal(request.user, organisation, scope), context=context)
+    today = timezone.localdate()
+    form = FigureForm(request.POST or None, definition=definition, today=today)
     if request.method == "POST" and form.is_valid():
-        row: dict[str, Any] = {"indicator": definition.code, "scope": scope.code, **form.cleaned_data}
+        period = form.period()
+        row: dict[str, Any] = {
+            "indicator": definition.code,
+            "scope": scope.code,
+            "period_start": period.start,
+            "period_end": period.end,
+            "value": form.cleaned_data["value"],
+            "note": form.cleaned_data["note"],
+        }
         clean, errors = validate_rows(
             [(None, row)], may_write=lambda s: access.can_write_measurement(request.user, s)
         )
@@ -80,43 +167,45 @@ def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpRespo
             )
             messages.success(
                 request,
-                _("Correction enregistrée : l'ancienne valeur reste visible dans l'historique.")
+                _(
+                    "Correction enregistrée pour %(period)s : l'ancienne valeur reste visible dans l'historique."
+                )
+                % {"period": period_name(definition.periodicity, period)}
                 if summary.corrected
-                else _("Valeur enregistrée."),
+                else _("Valeur enregistrée pour %(period)s.")
+                % {"period": period_name(definition.periodicity, period)}
+                if summary.created
+                else _("Valeur inchangée pour %(period)s.")
+                % {"period": period_name(definition.periodicity, period)},
             )
             return redirect(reverse("indicator", args=[scope.code, definition.code]))
-    context = {"scope": scope, "organisation": organisation_of(scope), "definition": definition, "form": form}
+    last = last_figure(definition, scope)
+    context.update(
+        {
+            "form": form,
+            "last": last,
+            "last_period": period_name(definition.periodicity, Period(last.period_start, last.period_end))
+            if last
+            else "",
+        }
+    )
     return render(request, "indicators/record.html", context, status=422 if form.errors else 200)
 
 
-@login_required
-def import_figures(request: HttpRequest, scope_code: str) -> HttpResponse:
-    scope = scope_by_code(scope_code)
-    organisation: Organisation = organisation_of(scope)
-    if not access.is_staff_of(request.user, organisation):
-        raise Http404("not found")
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors: list[RowError] = []
-    summary = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            errors = [RowError(None, "file", _("Fichier trop volumineux (5 Mo au plus)."))]
-        else:
-            try:
-                summary = import_csv(
-                    upload.read(),
-                    actor=request.user,
-                    source_name=upload.name or "CSV",
-                    may_write=lambda s: access.can_write_measurement(request.user, s),
-                )
-            except MeasurementInputError as exc:
-                errors = exc.errors
-    context = {
-        "scope": scope,
-        "organisation": organisation,
-        "form": form,
-        "errors": errors,
-        "summary": summary,
-    }
-    return render(request, "indicators/import.html", context, status=422 if errors else 200)
+def refusal(user: Any, organisation: Any, scope: Scope | None = None) -> str:
+    """Why this member may not record figures here, naming their role(s)."""
+    memberships = access.roles_in(user, organisation)
+    writers = [m for m in memberships if m.role in access.WRITE_MEASUREMENT_ROLES]
+    if writers and scope is not None:
+        places = ", ".join(sorted({str(m.commune) if m.commune else str(organisation) for m in writers}))
+        return _(
+            "Votre rôle vous permet d'enregistrer des valeurs pour %(places)s seulement, pas pour %(scope)s."
+        ) % {
+            "places": places,
+            "scope": scope.name,
+        }
+    roles = ", ".join(sorted({str(m.get_role_display()) for m in memberships})) or _("aucun")
+    return _(
+        "Votre rôle (%(roles)s) permet de consulter les indicateurs, pas d'enregistrer des valeurs : "
+        "c'est l'affaire des chefs de projet, agents et administrateurs."
+    ) % {"roles": roles}

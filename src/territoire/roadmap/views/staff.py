@@ -17,5 +17,10 @@ def risks(request: HttpRequest, scope_code: str) -> HttpResponse:
     # The risk register is the organisation's own: organisation-wide members only.
     if not access.can_view_internal(request.user, scope):
         raise Http404("not found")
-    context = {"scope": scope, "organisation": organisation, "risks": selectors.risks(organisation)}
+    context = {
+        "scope": scope,
+        "organisation": organisation,
+        "risks": selectors.risks(organisation),
+        "may_edit": access.can_edit_roadmap(request.user, organisation),
+    }
     return render(request, "roadmap/risks.html", context)
