@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Q
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.indicators.models import IndicatorDefinition, Measurement, Target
@@ -16,7 +17,7 @@ SCOPE_REACH = (("scope__organisation", "scope__commune__organisation"), ("scope_
 
 
 @admin.register(IndicatorDefinition)
-class IndicatorDefinitionAdmin(OrganisationScopedAdmin):
+class IndicatorDefinitionAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["code", "name", "unit", "direction", "source", "visibility", "periodicity", "aggregate"]
     list_filter = ["source", "visibility", "periodicity", "direction"]
     search_fields = ["code", "name"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from territoire.roadmap.models import (
     Axis,
@@ -16,13 +17,13 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(Axis)
-class AxisAdmin(OrganisationScopedAdmin):
+class AxisAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["name", "code", "position", "organisation"]
     list_filter = ["organisation"]
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(OrganisationScopedAdmin):
+class ObjectiveAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["title", "axis", "deadline"]
     list_filter = ["organisation", "axis"]
     filter_horizontal = ["indicators"]
@@ -30,14 +31,14 @@ class ObjectiveAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Risk)
-class RiskAdmin(OrganisationScopedAdmin):
+class RiskAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["title", "axis", "likelihood", "impact", "status", "owner"]
     list_filter = ["organisation", "status"]
     list_select_related = ["axis"]
 
 
 @admin.register(Partner)
-class PartnerAdmin(OrganisationScopedAdmin):
+class PartnerAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["name", "kind", "organisation"]
     list_filter = ["organisation", "kind"]
     filter_horizontal = ["axes"]
@@ -54,7 +55,7 @@ class CostShareInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(OrganisationScopedAdmin):
+class ProjectAdmin(TranslationAdmin, OrganisationScopedAdmin):
     commune_path = "commune"
     list_display = ["title", "axis", "status", "progress", "value_score", "complexity_score", "cost", "spent"]
     list_filter = ["organisation", "status", "axis"]
