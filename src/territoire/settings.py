@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "territoire.roadmap",
     "territoire.reports",
     "territoire.participation",
+    # Legal notice, accessibility statement, privacy and open-data pages, on every page's footer.
+    "territoire.legal",
     "territoire.api",
     "territoire.accounts",
     "territoire.demo",
