@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from territoire.urls import handler400, handler403, handler404, handler500, urlpatterns as site_patterns
+from territoire.urls import handler400, handler403, handler404, handler500
+from territoire.urls import urlpatterns as site_patterns
 
 __all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
 

@@ -71,7 +71,9 @@ def test_500_needs_no_database() -> None:
 @override_settings(DEBUG=False, ROOT_URLCONF="tests.error_pages_urls")
 def test_500_when_the_database_is_down() -> None:
     client = Client(raise_request_exception=False)
-    with mock.patch.object(connection, "cursor", side_effect=OperationalError("server closed the connection")):
+    with mock.patch.object(
+        connection, "cursor", side_effect=OperationalError("server closed the connection")
+    ):
         response = client.get("/boom/")
     assert response.status_code == 500
     assert "Erreur du serveur" in response.content.decode()

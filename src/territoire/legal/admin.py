@@ -35,6 +35,22 @@ class ProcessingDecisionInline(TranslationTabularInline):
     form = ProcessingDecisionForm
     extra = 0
 
+    # Rights follow the notice's (memberships, not Django's per-model permissions).
+    def _notice_editable(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(self.admin_site.get_model_admin(SiteNotice).has_change_permission(request, obj))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._notice_editable(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._notice_editable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._notice_editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._notice_editable(request, obj)
+
 
 @admin.register(SiteNotice)
 class SiteNoticeAdmin(TranslationAdmin, OrganisationScopedAdmin):

@@ -11,6 +11,7 @@ from django.test import Client
 
 from territoire.core import modules
 from territoire.core.models import AuditEvent
+from territoire.indicators.models import Direction, IndicatorDefinition, Visibility
 from territoire.legal import services
 from territoire.legal.models import Conformity, ProcessingDecision, SiteNotice
 from territoire.territory.models import Organisation, Role
@@ -52,8 +53,10 @@ def test_unknown_territory_answers_404(client: Client, organisation: Organisatio
 def test_accessibility_statement_has_what_rgaa_asks(client: Client, organisation: Organisation) -> None:
     html = page(client, f"/t/{SIREN}/accessibilite/")
     assert "<strong>non conforme</strong>" in html  # no audit yet: non conforme
-    assert "RGAA" in html and "4.1" in html
-    assert "Défenseur des droits" in html and "Libre réponse 71120" in html
+    assert "RGAA" in html
+    assert "4.1" in html
+    assert "Défenseur des droits" in html
+    assert "Libre réponse 71120" in html
     assert "Schéma pluriannuel" in html
     assert "Plan d&#x27;action de l&#x27;année" in html or "Plan d'action de l'année" in html
     assert "Dérogations pour charge disproportionnée" in html
@@ -117,7 +120,8 @@ def test_privacy_lists_every_declared_processing_with_decisions(
     for _module, processing in declared:
         assert str(processing.label) in html or str(processing.label).replace("'", "&#x27;") in html
         assert str(processing.purpose).replace("'", "&#x27;") in html
-    assert "Mission d&#x27;intérêt public" in html and "Trois ans" in html
+    assert "Mission d&#x27;intérêt public" in html
+    assert "Trois ans" in html
     # The others are not decided yet, and the page says so.
     assert "non encore précisée par le responsable du traitement" in html
     assert "adresse électronique" in html  # data in words, not column names
@@ -127,7 +131,17 @@ def test_privacy_lists_every_declared_processing_with_decisions(
 def test_open_data_page_lists_public_indicators_and_their_files(
     client: Client, organisation: Organisation
 ) -> None:
+    IndicatorDefinition.objects.create(
+        code="essai.interne",
+        name="Indicateur interne",
+        organisation=organisation,
+        direction=Direction.HIGHER_IS_BETTER,
+        method="Compté.",
+        visibility=Visibility.INTERNAL,
+    )
     html = page(client, f"/t/{SIREN}/donnees/")
+    assert "essai.interne" not in html
+    assert "Indicateur interne" not in html
     assert "Licence Ouverte" in html
     assert f"/t/{SIREN}/indicateurs/connectivite.foyers_raccordables.csv" in html
     assert f"/t/{SIREN}/indicateurs/connectivite.foyers_raccordables.json" in html
@@ -142,3 +156,45 @@ def test_every_page_links_the_legal_pages(client: Client, organisation: Organisa
         assert f'href="{prefix}/t/{SIREN}/{route}/"' in html
     # "API et données" leads to the residents' page, not to the developers' reference.
     assert f'href="{prefix}/t/{SIREN}/donnees/"' in html
+
+
+def test_back_office_edits_both_languages_and_offers_defaults(
+    client: Client, organisation: Organisation, make_staff: Any
+) -> None:
+    from territoire.roadmap.models import Axis
+
+    client.force_login(make_staff(organisation, Role.ADMINISTRATEUR))
+    axis = Axis.objects.filter(organisation=organisation).order_by("position").first()
+    assert axis is not None
+    html = page(client, f"/admin/roadmap/axis/{axis.pk}/change/")
+    assert 'name="name_fr"' in html
+    assert 'name="name_en"' in html
+    assert 'value="Connectivity and networks"' in html  # the template's English, from the catalogue
+    html = page(client, "/admin/legal/sitenotice/add/")
+    assert 'value="Le président ou la présidente de CC des Essais"' in html
+    assert 'name="non_conformities_en"' in html
+
+
+def test_back_office_save_goes_through_the_service(
+    client: Client, organisation: Organisation, make_staff: Any
+) -> None:
+    client.force_login(make_staff(organisation, Role.ADMINISTRATEUR))
+    form = {
+        "organisation": organisation.pk,
+        "publisher": "Mme la Présidente",
+        "conformity": Conformity.NONE,
+        "technologies": "HTML5",
+        "data_licence": "lo-2.0",
+        "processings-TOTAL_FORMS": "1",
+        "processings-INITIAL_FORMS": "0",
+        "processings-0-processing": modules.processings()[0][1].name,
+        "processings-0-legal_basis_fr": "Consentement",
+        "processings-0-retention_fr": "Un an",
+    }
+    response = client.post("/admin/legal/sitenotice/add/", form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    notice = SiteNotice.objects.get(organisation=organisation)
+    assert notice.publisher == "Mme la Présidente"
+    assert notice.processings.get().retention == "Un an"
+    assert AuditEvent.objects.filter(action="legal.notice_saved").count() == 1
+    assert AuditEvent.objects.filter(action="legal.processing_decided").count() == 1
