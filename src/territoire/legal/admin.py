@@ -95,7 +95,7 @@ class SiteNoticeAdmin(TranslationAdmin, OrganisationScopedAdmin):
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # Defaults from the organisation's data, when the caller edits only one.
-        initial = dict(super().get_changeform_initial_data(request))
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
         organisations = list(access.organisations_for(request.user)[:2])
         if len(organisations) == 1:
             organisation = organisations[0]

@@ -29,7 +29,7 @@ class DataLicence(models.TextChoices):
     ODBL = "odbl-1.0", _("Open Database License (ODbL) 1.0")
 
 
-LICENCE_URLS = {
+LICENCE_URLS: dict[str, str] = {
     DataLicence.LICENCE_OUVERTE: "https://www.etalab.gouv.fr/licence-ouverte-open-licence/",
     DataLicence.ODBL: "https://opendatacommons.org/licenses/odbl/1-0/",
 }

@@ -71,7 +71,11 @@ def translate(organisation: Organisation) -> int:
     consultations = Consultation.objects.filter(organisation=organisation)
     budgets = ParticipatoryBudget.objects.filter(organisation=organisation)
     envelopes = Envelope.objects.filter(budget__organisation=organisation)
-    named = _with_numbers([b.title_fr or "" for b in budgets] + [e.name_fr or "" for e in envelopes])
+    # The French columns (title_fr, name_fr) are django-modeltranslation's, made at run time.
+    named = _with_numbers(
+        [getattr(b, "title_fr", None) or "" for b in budgets]
+        + [getattr(e, "name_fr", None) or "" for e in envelopes]
+    )
     english = {**ENGLISH, **named}
     return (
         fill_english(consultations, ("title", "description"), english)
