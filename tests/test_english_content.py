@@ -38,6 +38,10 @@ SPOTS = [
     ),
     ("/t/{s}/participer/budgets/", "Participatory budget", "Budget participatif 20"),
 ]
+BADGE = re.compile(r'class="report-status (?:open|closed)">')
+FRENCH_BADGE = re.compile(
+    r'class="report-status (?:open|closed)">(?:Nouveau|Pris en compte|Planifié|En cours|Résolu|Non pertinent|Doublon)<'
+)
 AMBIGUOUS_DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
 ENGLISH_DATE = re.compile(r"\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}\b")
 
@@ -55,6 +59,15 @@ def test_demo_content_in_english_under_en_and_in_french_at_root(client: Client) 
         assert english in pages["/en" + url], f"{english!r} missing on /en{url}"
         assert french not in pages["/en" + url], f"French {french!r} left on /en{url}"
         assert french in pages[url], f"{french!r} missing on {url}"
+    # Report status badges: the statuses' English (label_en), never the French labels.
+    for prefix in ("", "/en"):
+        response = client.get(f"{prefix}/t/{DEMO_SIREN}/signalements/")
+        assert response.status_code == 200
+        pages[f"{prefix}/t/{DEMO_SIREN}/signalements/"] = response.content.decode()
+    english_list = pages[f"/en/t/{DEMO_SIREN}/signalements/"]
+    assert BADGE.search(english_list), "no status badge on the reports list"
+    assert not FRENCH_BADGE.search(english_list), FRENCH_BADGE.search(english_list)
+    assert FRENCH_BADGE.search(pages[f"/t/{DEMO_SIREN}/signalements/"])
     # Dates on /en/ read "6 Dec 2026", never 12/06/2026.
     for url, html in pages.items():
         if url.startswith("/en/"):

@@ -11,10 +11,26 @@ TRANSLATED = {
 }
 
 
+# The default statuses (reports.models.DEFAULT_STATUSES) as created, and their English:
+# an organisation that kept them reads them in English under /en/.
+DEFAULT_STATUS_ENGLISH = {
+    ("nouveau", "Nouveau"): "New",
+    ("pris-en-compte", "Pris en compte"): "Acknowledged",
+    ("planifie", "Planifié"): "Scheduled",
+    ("en-cours", "En cours"): "In progress",
+    ("resolu", "Résolu"): "Resolved",
+    ("non-pertinent", "Non pertinent"): "Not relevant",
+    ("doublon", "Doublon"): "Duplicate",
+}
+
+
 def copy_french(apps, schema_editor):
     for model_name, fields in TRANSLATED.items():
         model = apps.get_model("reports", model_name)
         model._default_manager.update(**{f"{name}_fr": F(name) for name in fields})
+    statuses = apps.get_model("reports", "reportstatus")._default_manager
+    for (code, label), english in DEFAULT_STATUS_ENGLISH.items():
+        statuses.filter(code=code, label=label).update(label_en=english)
 
 
 class Migration(migrations.Migration):
