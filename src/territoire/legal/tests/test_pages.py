@@ -129,7 +129,7 @@ def test_privacy_lists_every_declared_processing_with_decisions(
 
 
 def test_open_data_page_lists_public_indicators_and_their_files(
-    client: Client, organisation: Organisation
+    client: Client, organisation: Organisation, django_assert_max_num_queries: Any
 ) -> None:
     IndicatorDefinition.objects.create(
         code="essai.interne",
@@ -139,7 +139,9 @@ def test_open_data_page_lists_public_indicators_and_their_files(
         method="Compté.",
         visibility=Visibility.INTERNAL,
     )
-    html = page(client, f"/t/{SIREN}/donnees/")
+    # A list page: a fixed number of queries, whatever the number of indicators.
+    with django_assert_max_num_queries(8):
+        html = page(client, f"/t/{SIREN}/donnees/")
     assert "essai.interne" not in html
     assert "Indicateur interne" not in html
     assert "Licence Ouverte" in html
