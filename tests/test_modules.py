@@ -15,6 +15,7 @@ def test_modules_are_read_in_the_order_of_installed_apps() -> None:
         "roadmap",
         "reports",
         "participation",
+        "legal",
         "api",
         "accounts",
         "demo",
@@ -23,7 +24,8 @@ def test_modules_are_read_in_the_order_of_installed_apps() -> None:
 
 
 def test_the_published_apps_are_the_spine() -> None:
-    assert modules.published_apps() == {"territory", "indicators", "roadmap"}
+    # The legal information is published too: a change empties the pages' cache.
+    assert modules.published_apps() == {"territory", "indicators", "roadmap", "legal"}
     assert modules.data_version_keys() == ["reports", "participation"]
 
 

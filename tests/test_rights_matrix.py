@@ -275,7 +275,7 @@ def test_admin_projects(member: Client, world: dict[str, Project], role: str, me
     page = member.get(url)
     assert page.status_code == (200 if org_wide else 404)
     if role in EDIT_ROADMAP_ROLES and org_wide:
-        response = member.post(url, {**admin_form_data(page), "title": "Projet renommé"})
+        response = member.post(url, {**admin_form_data(page), "title_fr": "Projet renommé"})
         assert response.status_code == 302, response.context and response.context["adminform"].form.errors
         own.refresh_from_db()
         assert own.title == "Projet renommé"

@@ -31,6 +31,7 @@ from territoire.api.models import ApiToken
 from territoire.core import audit
 from territoire.core.models import AuditEvent
 from territoire.indicators.models import Direction, IndicatorDefinition, Measurement, Target
+from territoire.legal.models import SiteNotice
 from territoire.participation.models import (
     AbuseReport,
     Answer,
@@ -180,6 +181,7 @@ ROWS: dict[str, Row] = {
         )[0],
     ),
     "territory.organisation": Row(OWN, lambda w, p: w.organisation(p)),
+    "legal.sitenotice": Row(OWN, lambda w, p: SiteNotice.objects.create(organisation=w.organisation(p))),
     "territory.commune": Row(COMMUNES, lambda w, p: w.commune(p)),
     "territory.zone": Row(COMMUNES, lambda w, p: make_zone(w.commune(p), f"zone-{p}")),
     "territory.membership": Row(

@@ -28,6 +28,7 @@ from django.urls import reverse
 from territoire.api.models import ApiToken
 from territoire.core.uploads import sanitise_image
 from territoire.indicators.models import Direction, IndicatorDefinition, Visibility
+from territoire.legal.models import SiteNotice
 from territoire.participation import permissions as participation_permissions
 from territoire.participation.models import ParticipatoryBudget
 from territoire.participation.services import consultations as consultation_services
@@ -607,6 +608,7 @@ ADMIN_PAGES: dict[str, AdminPage] = {
     "core.auditevent": AdminPage(AUDIT_ROLES, list_org_wide_only=True),
     "api.apitoken": READ_ONLY,
     "territory.organisation": OWN_READ_ONLY,
+    "legal.sitenotice": OWN_CONFIGURED,
     "territory.commune": CONFIGURED,
     "territory.zone": CONFIGURED,
     "territory.membership": AdminPage(EVERY_ROLE, frozenset({Role.ADMINISTRATEUR})),
@@ -683,6 +685,7 @@ FOREIGN_RECORDS: dict[str, Callable[[Organisation, Territory], Any]] = {
         organisation=other, service_code="ailleurs", name="Ailleurs"
     ),
     "participation.participatorybudget": lambda other, t: make_budget(other),
+    "legal.sitenotice": lambda other, t: SiteNotice.objects.create(organisation=other),
     "participation.consultation": lambda other, t: consultation_services.create_consultation(
         other,
         title="Ailleurs",

@@ -108,10 +108,11 @@ def _definition(**fields: Any) -> IndicatorDefinition:
 def _add_form(**fields: Any) -> dict[str, Any]:
     data = {
         "code": "squat.taux_usage",
-        "name": "Indicateur squatté",
+        # The back-office edits both languages (django-modeltranslation).
+        "name_fr": "Indicateur squatté",
         "unit": "%",
         "direction": "higher",
-        "method": "Compté.",
+        "method_fr": "Compté.",
         "source": "manual",
         "visibility": "public",
         "periodicity": "monthly",

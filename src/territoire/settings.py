@@ -66,6 +66,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Content in French and English (name_fr, name_en…): before the admin, which it extends.
+    "modeltranslation",
     # Django's admin, whose site also requires the second factor (accounts.admin_site).
     "territoire.accounts.admin_config.TerritoireAdminConfig",
     "django.contrib.auth",
@@ -88,6 +90,8 @@ INSTALLED_APPS = [
     "territoire.roadmap",
     "territoire.reports",
     "territoire.participation",
+    # Legal notice, accessibility statement, privacy and open-data pages, on every page's footer.
+    "territoire.legal",
     "territoire.api",
     "territoire.accounts",
     "territoire.demo",
@@ -248,6 +252,14 @@ OTP_TOTP_ISSUER = os.environ.get("TERRITOIRE_OTP_ISSUER", "Territoire")
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates the English way but unambiguous ("6 Dec 2026", never 12/06/2026).
+FORMAT_MODULE_PATH = ["territoire.formats"]
+# Content provided by the roadmap template, the modules and staff (axes, objectives,
+# indicators, report categories…) has a French and an English version (django-modeltranslation,
+# registered in each app's translation.py); a text without English reads in French, and
+# the other way round.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("fr",), "fr": ("en",)}
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

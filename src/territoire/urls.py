@@ -33,3 +33,7 @@ def build() -> list[URLPattern | URLResolver]:
 urlpatterns = build()
 # Oversize or too-many-fields requests answered in each API's error shape.
 handler400 = "territoire.core.responses.bad_request"
+# Error pages in the site's chrome and language; the 500 page needs no database.
+handler403 = "territoire.core.views.permission_denied"
+handler404 = "territoire.core.views.page_not_found"
+handler500 = "territoire.core.views.server_error"

@@ -16,5 +16,15 @@ def module_navigation() -> tuple[tuple[Any, str], ...]:
     return tuple((entry.label, entry.url_name) for entry in modules.navigation())
 
 
+def chrome() -> dict[str, Any]:
+    """What the base template's header and footer read, without the database (error pages)."""
+    return {
+        "territoire_version": territoire.__version__,
+        "module_navigation": module_navigation(),
+        "header_links": modules.site_links("header"),
+        "footer_links": modules.site_links("footer"),
+    }
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
-    return {"territoire_version": territoire.__version__, "module_navigation": module_navigation()}
+    return chrome()

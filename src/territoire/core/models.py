@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # The managers of the models with translated fields are django-modeltranslation's,
+    # swapped in at run time: django-stubs' plugin types them only if the type checker has
+    # their module (every model module imports this one).
+    import modeltranslation.manager  # noqa: F401
 
 
 class TimeStampedModel(models.Model):

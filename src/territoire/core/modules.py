@@ -77,6 +77,20 @@ class StaffLink:
 
 
 @dataclass(frozen=True)
+class SiteLink:
+    """A link of the site's chrome on every page: in the header (``"header"``) or the footer.
+
+    ``url_name`` resolves with the organisation's SIREN on a page that has one, and without
+    argument elsewhere (a page of no territory, an error page): the module names both
+    patterns alike.
+    """
+
+    label: str | Promise
+    url_name: str
+    place: str = "footer"
+
+
+@dataclass(frozen=True)
 class Periodic:
     """A django-tasks ``Task`` enqueued by ``territoire scheduler`` every few minutes.
 
@@ -176,6 +190,8 @@ class Manifest:
     navigation: tuple[Navigation, ...] = ()
     # Staff actions, each with who may take it (see ``StaffLink``).
     staff_links: tuple[StaffLink, ...] = ()
+    # Links on every page, in the header or the footer (legal notice, accessibility…).
+    site_links: tuple[SiteLink, ...] = ()
     # ``populate(ctx: DemoContext) -> str`` (a one-line summary), in INSTALLED_APPS order.
     demo: Ref | None = None
     periodic: tuple[Periodic, ...] = ()
@@ -234,7 +250,7 @@ def installed() -> tuple[Module, ...]:
 def _forget(*, setting: str, **kwargs: Any) -> None:
     # Tests that install another module (override_settings(INSTALLED_APPS=…)).
     if setting == "INSTALLED_APPS":
-        for cached in (published_apps, _edge_errors, _rate_limited_paths, navigation):
+        for cached in (published_apps, _edge_errors, _rate_limited_paths, navigation, site_links):
             cached.cache_clear()
 
 
@@ -278,6 +294,12 @@ def navigation() -> tuple[Navigation, ...]:
 
 def staff_links() -> list[StaffLink]:
     return [link for module in installed() for link in module.manifest.staff_links]
+
+
+@functools.cache
+def site_links(place: str) -> tuple[SiteLink, ...]:
+    """The links every page shows in ``place`` ("header" or "footer"), in INSTALLED_APPS order."""
+    return tuple(link for module in installed() for link in module.manifest.site_links if link.place == place)
 
 
 def api_routers() -> Iterator[tuple[str, str, Any]]:

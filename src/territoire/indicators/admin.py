@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.indicators.models import IndicatorDefinition, Measurement, Target
@@ -30,7 +31,7 @@ class IndicatorDefinitionForm(forms.ModelForm[IndicatorDefinition]):
 
 
 @admin.register(IndicatorDefinition)
-class IndicatorDefinitionAdmin(OrganisationScopedAdmin):
+class IndicatorDefinitionAdmin(TranslationAdmin, OrganisationScopedAdmin):
     form = IndicatorDefinitionForm
     list_display = ["code", "name", "unit", "direction", "source", "visibility", "periodicity", "aggregate"]
     list_filter = ["source", "visibility", "periodicity", "direction"]

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.participation import services
@@ -65,19 +66,19 @@ class PhaseInline(admin.TabularInline):
     extra = 0
 
 
-class EnvelopeInline(admin.TabularInline):
+class EnvelopeInline(TranslationTabularInline):
     model = Envelope
     extra = 0
     fields = ["code", "name", "zone", "amount"]
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(TranslationTabularInline):
     model = BudgetCategory
     extra = 0
 
 
 @admin.register(ParticipatoryBudget)
-class ParticipatoryBudgetAdmin(ParticipationAdmin):
+class ParticipatoryBudgetAdmin(TranslationAdmin, ParticipationAdmin):
     commune_path = "commune"
     list_display = ["title", "year", "ballot_kind", "rule", "published_at", "organisation"]
     list_filter = ["organisation", "year", "ballot_kind", "rule"]
@@ -219,19 +220,19 @@ class ResultAdmin(ReadOnlyAdminMixin, ParticipationAdmin):
                 self.message_user(request, _("Résultat publié : %(r)s") % {"r": result})
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(TranslationTabularInline):
     model = QuestionOption
     extra = 0
 
 
-class QuestionInline(admin.StackedInline):
+class QuestionInline(TranslationStackedInline):
     model = Question
     extra = 0
     show_change_link = True
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(ParticipationAdmin):
+class ConsultationAdmin(TranslationAdmin, ParticipationAdmin):
     commune_path = "commune"
     list_display = ["title", "theme", "opens_at", "closes_at", "published_at", "answered_at"]
     list_filter = ["organisation", "theme"]
@@ -262,7 +263,7 @@ class ConsultationAdmin(ParticipationAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(ParticipationAdmin):
+class QuestionAdmin(TranslationAdmin, ParticipationAdmin):
     organisation_path = "consultation__organisation"
     commune_path = "consultation__commune"
     list_display = ["text", "consultation", "kind", "position"]

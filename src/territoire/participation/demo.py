@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from territoire.core.demo import DemoContext
-from territoire.participation import services
+from territoire.participation import demo_english, services
 from territoire.participation.census import digest, key_for
 from territoire.participation.models import (
     Answer,
@@ -388,6 +388,7 @@ def populate(ctx: DemoContext) -> str:
         voting_start=now - dt.timedelta(days=7),
         closed=False,
     )
+    demo_english.translate(org)
     return (
         f"{len(participants)} demo residents (@example.org, never shown), {consultations} consultations, "
         f"2 participatory budgets (one voting, one with published results), {reference_rows} reference "

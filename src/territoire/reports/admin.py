@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from territoire.core.admin import ReadOnlyAdminMixin
 from territoire.reports import permissions, services
@@ -27,14 +28,14 @@ from territoire.reports.models import (
 from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
-class ServiceAttributeInline(admin.TabularInline):
+class ServiceAttributeInline(TranslationTabularInline):
     model = ServiceAttribute
     extra = 0
     fields = ["order", "code", "description", "datatype", "required", "values", "datatype_description"]
 
 
 @admin.register(ServiceCategory)
-class ServiceCategoryAdmin(OrganisationScopedAdmin):
+class ServiceCategoryAdmin(TranslationAdmin, OrganisationScopedAdmin):
     edit_check = staticmethod(permissions.can_configure)
     list_display = ["name", "service_code", "group", "team", "type", "sla_days", "service_minutes", "active"]
     list_filter = ["organisation", "type", "active", "team"]
@@ -43,7 +44,7 @@ class ServiceCategoryAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(ReportStatus)
-class ReportStatusAdmin(OrganisationScopedAdmin):
+class ReportStatusAdmin(TranslationAdmin, OrganisationScopedAdmin):
     edit_check = staticmethod(permissions.can_configure)
     list_display = [
         "label",

@@ -18,7 +18,7 @@ from shapely.geometry import Point, shape
 
 from territoire.core.demo import DemoContext
 from territoire.core.geo import haversine_m
-from territoire.reports import services
+from territoire.reports import demo_english, services
 from territoire.reports.models import (
     EventKind,
     Report,
@@ -261,6 +261,7 @@ def populate(ctx: DemoContext) -> str:
             keywords=group.lower(),
             position=position,
         )
+    demo_english.translate(org)
     valmont = ctx.commune_objects[0]
     zones_by_commune: dict[int, list[Zone]] = {}
     for zone in Zone.objects.filter(commune__in=ctx.commune_objects).order_by("commune_id", "code"):

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from territoire.roadmap.indicator_links import objective_problems
 from territoire.roadmap.models import (
@@ -25,7 +26,7 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 
 
 @admin.register(Axis)
-class AxisAdmin(OrganisationScopedAdmin):
+class AxisAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["name", "code", "position", "organisation"]
     list_filter = ["organisation"]
 
@@ -50,7 +51,7 @@ class ObjectiveForm(forms.ModelForm[Objective]):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(OrganisationScopedAdmin):
+class ObjectiveAdmin(TranslationAdmin, OrganisationScopedAdmin):
     form = ObjectiveForm
     list_display = ["title", "axis", "deadline"]
     list_filter = ["organisation", "axis"]
@@ -59,7 +60,7 @@ class ObjectiveAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Risk)
-class RiskAdmin(OrganisationScopedAdmin):
+class RiskAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["title", "axis", "likelihood", "impact", "criticality", "status", "owner_label"]
     list_filter = ["organisation", "status"]
     list_select_related = ["axis", "owner_user"]
@@ -99,7 +100,7 @@ class RiskAdmin(OrganisationScopedAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(OrganisationScopedAdmin):
+class PartnerAdmin(TranslationAdmin, OrganisationScopedAdmin):
     list_display = ["name", "kind", "organisation"]
     list_filter = ["organisation", "kind"]
     filter_horizontal = ["axes"]
@@ -116,7 +117,7 @@ class CostShareInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(OrganisationScopedAdmin):
+class ProjectAdmin(TranslationAdmin, OrganisationScopedAdmin):
     commune_path = "commune"
     list_display = ["title", "axis", "status", "progress", "value_score", "complexity_score", "cost", "spent"]
     list_filter = ["organisation", "status", "axis"]

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from territoire.core.demo import DemoContext
+from territoire.core.languages import with_english
 from territoire.roadmap import demo_figures
 from territoire.roadmap.models import (
     Axis,
@@ -197,6 +198,29 @@ def populate(ctx: DemoContext) -> str:
     return f"{figures}; {portfolio(ctx)}"
 
 
+# English of the projects' titles (django-modeltranslation's title_en): the demo reads in
+# English under /en/.
+PROJECT_TITLES_EN = {
+    "Inscriptions scolaires en ligne": "Online school enrolment",
+    "Portail famille refondu": "Redesigned family portal",
+    "Rendez-vous de PMI en ligne avec rappel automatique": "Online maternal and child health appointments with reminders",
+    "Entrepôt de données et tableaux de bord": "Data warehouse and dashboards",
+    "SOC mutualisé intercommunal": "Shared inter-municipal security operations centre",
+    "MFA pour tous les comptes d'agents": "Multi-factor authentication for every staff account",
+    "Exercice PRA semestriel": "Disaster recovery drill every six months",
+    "Fibre des écoles et maisons France Services": "Fibre for schools and France Services centres",
+    "Éclairage public connecté et gradué": "Connected, dimmable street lighting",
+    "Capteurs de fuites sur le réseau d'eau": "Leak sensors on the water network",
+    "Médiateurs numériques itinérants": "Travelling digital mediators",
+    "Kits pédagogiques pour les agents": "Training kits for staff",
+    "Prêt de clés 4G en bibliothèque": "4G dongles lent by libraries",
+    "Budget participatif 2026": "Participatory budget 2026",
+    "Application de signalement urbain": "Street issue reporting app",
+    "Refonte du site vitrine": "Redesign of the public website",
+    "Visioguichet dans chaque mairie": "Video help desk in every town hall",
+}
+
+
 def portfolio(ctx: DemoContext) -> str:
     org = ctx.organisation
     assert org is not None
@@ -214,7 +238,7 @@ def portfolio(ctx: DemoContext) -> str:
         project = Project.objects.create(
             organisation=org,
             axis=axes[axis],
-            title=title,
+            **with_english("title", title, PROJECT_TITLES_EN),
             value_score=value,
             complexity_score=complexity,
             cost=Decimal(cost),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from territoire.core.actions import action
+from territoire.core.languages import in_each_language
 from territoire.indicators import registry
 from territoire.indicators.models import IndicatorDefinition, Periodicity, Source
 from territoire.indicators.services import sync_registry
@@ -37,10 +38,10 @@ def ensure_template_indicators() -> dict[str, IndicatorDefinition]:
             continue
         definitions[spec.code] = IndicatorDefinition.objects.create(
             code=spec.code,
-            name=str(spec.name),
+            **in_each_language("name", spec.name),
             unit=spec.unit,
             direction=spec.direction,
-            method=str(spec.method),
+            **in_each_language("method", spec.method),
             source=Source.MANUAL,
             visibility=spec.visibility,
             periodicity=Periodicity.MONTHLY,
@@ -89,7 +90,12 @@ def apply_template(organisation: Organisation) -> None:
             return
         axes = Axis.objects.bulk_create(
             [
-                Axis(organisation=organisation, code=spec.code, name=str(spec.name), position=position)
+                Axis(
+                    organisation=organisation,
+                    code=spec.code,
+                    position=position,
+                    **in_each_language("name", spec.name),
+                )
                 for position, spec in missing
             ]
         )
@@ -99,7 +105,7 @@ def apply_template(organisation: Organisation) -> None:
                 Objective(
                     organisation=organisation,
                     axis=axis,
-                    title=str(spec.objective),
+                    **in_each_language("title", spec.objective),
                     deadline=OBJECTIVE_DEADLINE,
                     position=1,
                 )
@@ -125,10 +131,10 @@ def apply_template(organisation: Organisation) -> None:
                     Risk(
                         organisation=organisation,
                         axis=axis,
-                        title=str(spec.risk),
                         likelihood=spec.risk_likelihood,
                         impact=spec.risk_impact,
-                        mitigation=str(spec.mitigation),
+                        **in_each_language("title", spec.risk),
+                        **in_each_language("mitigation", spec.mitigation),
                         # The brief: the DSI / project lead keeps the roadmap's risks until
                         # the organisation names someone.
                         owner=str(Role.CHEF_PROJET.label),

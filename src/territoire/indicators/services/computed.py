@@ -10,6 +10,7 @@ from datetime import date
 from django.utils import timezone
 
 from territoire.core import modules
+from territoire.core.languages import in_each_language
 from territoire.indicators import registry
 from territoire.indicators.models import (
     IndicatorDefinition,
@@ -31,11 +32,11 @@ def sync_registry() -> dict[str, IndicatorDefinition]:
         definition, _ = IndicatorDefinition.objects.update_or_create(
             code=code,
             defaults={
-                "name": str(spec.name),
-                "description": str(spec.description),
+                **in_each_language("name", spec.name),
+                **in_each_language("description", spec.description),
                 "unit": spec.unit,
                 "direction": spec.direction,
-                "method": str(spec.method),
+                **in_each_language("method", spec.method),
                 "source": Source.COMPUTED,
                 "visibility": spec.visibility,
                 "periodicity": spec.periodicity,

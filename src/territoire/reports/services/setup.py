@@ -30,6 +30,18 @@ if TYPE_CHECKING:
     pass
 
 
+# English of the default statuses (django-modeltranslation's label_en): staff edit both.
+DEFAULT_STATUS_ENGLISH = {
+    "nouveau": "New",
+    "pris-en-compte": "Acknowledged",
+    "planifie": "Scheduled",
+    "en-cours": "In progress",
+    "resolu": "Resolved",
+    "non-pertinent": "Not relevant",
+    "doublon": "Duplicate",
+}
+
+
 def ensure_default_statuses(organisation: Organisation) -> list[ReportStatus]:
     """Create the seven default statuses of ``organisation`` if it has none (idempotent)."""
     existing = list(ReportStatus.objects.filter(organisation=organisation))
@@ -41,6 +53,8 @@ def ensure_default_statuses(organisation: Organisation) -> list[ReportStatus]:
                 organisation=organisation,
                 code=code,
                 label=label,
+                label_fr=label,
+                label_en=DEFAULT_STATUS_ENGLISH.get(code),
                 open311_state=state,
                 position=(index + 1) * 10,
                 requires_answer=requires_answer,
@@ -168,7 +182,7 @@ def save_category(
 
 def update_status(status: ReportStatus, *, actor: Any = None, **fields: Any) -> ReportStatus:
     """Change a configurable status; reports in it follow a change of Open311 state."""
-    allowed = {"label", "open311_state", "position", "requires_answer", "active"}
+    allowed = {"label", "label_fr", "label_en", "open311_state", "position", "requires_answer", "active"}
     unknown = set(fields) - allowed
     if unknown:
         raise ReportError(FieldError(sorted(unknown)[0], _("Champ non modifiable.")))

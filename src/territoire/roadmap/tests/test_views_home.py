@@ -100,7 +100,8 @@ def test_reached_target_shows_reached(client: Client, organisation: Organisation
 def test_english_version(client: Client, organisation: Organisation, figures: None) -> None:
     page = html(client.get(f"/en{HOME}"))
     assert '<html lang="en">' in page
-    assert "72.5" in card(page, FTTH_NAME)  # English decimal point
+    # The indicator's English name (from the catalogue), English decimal point.
+    assert "72.5" in card(page, "Share of households with access to very high-speed broadband")
     assert f'href="{HOME}"' in page  # the switch back to French
     assert f'href="/en/t/{SIREN}/indicateurs/{FTTH}/"' in page
     french = html(client.get(HOME))

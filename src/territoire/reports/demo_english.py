@@ -1,0 +1,45 @@
+"""English of the demo's report categories and their questions (django-modeltranslation's
+``*_en`` columns): the demo territory reads in English under /en/."""
+
+from __future__ import annotations
+
+from territoire.core.languages import fill_english
+from territoire.reports.models import ServiceAttribute, ServiceCategory
+from territoire.territory.models import Organisation
+
+ENGLISH = {
+    # Categories
+    "Nid-de-poule ou chaussée dégradée": "Pothole or damaged road surface",
+    "Éclairage public en panne": "Street lighting out of order",
+    "Dépôt sauvage de déchets": "Fly-tipping",
+    "Tag ou graffiti": "Tag or graffiti",
+    "Mobilier urbain dégradé (banc, abribus, barrière)": "Damaged street furniture (bench, bus shelter, barrier)",
+    "Espaces verts (branches, tonte, arbre dangereux)": "Green spaces (branches, mowing, dangerous tree)",
+    "Signalisation (panneau, marquage au sol)": "Signs (road sign, road markings)",
+    "Enlèvement d'encombrants sur rendez-vous": "Bulky waste collection by appointment",
+    # Groups
+    "Voirie": "Roads",
+    "Éclairage": "Lighting",
+    "Propreté": "Cleanliness",
+    "Espaces verts": "Green spaces",
+    # Questions
+    "Quelle est sa taille ?": "How big is it?",
+    "Présente-t-il un danger immédiat ?": "Is it an immediate danger?",
+    "Numéro du candélabre (plaque sur le mât)": "Lamp-post number (plate on the post)",
+    "Que constatez-vous ?": "What do you see?",
+    "Quel volume ?": "What volume?",
+    "Y voyez-vous des plaques pouvant contenir de l'amiante ?": "Do you see sheets that may contain asbestos?",
+    "Surface approximative (m²)": "Approximate area (m²)",
+    "Le contenu est-il injurieux ?": "Is the content offensive?",
+    "Depuis quand ?": "Since when?",
+    "Quels objets ?": "Which items?",
+}
+
+
+def translate(organisation: Organisation) -> int:
+    """Fill the English of the demo's categories, groups and questions; how many were filled."""
+    return fill_english(
+        ServiceCategory.objects.filter(organisation=organisation), ("name", "group"), ENGLISH
+    ) + fill_english(
+        ServiceAttribute.objects.filter(category__organisation=organisation), ("description",), ENGLISH
+    )
