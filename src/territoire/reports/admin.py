@@ -30,7 +30,16 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 class ServiceAttributeInline(admin.TabularInline):
     model = ServiceAttribute
     extra = 0
-    fields = ["order", "code", "description", "datatype", "required", "values", "datatype_description"]
+    fields = [
+        "order",
+        "code",
+        "description",
+        "datatype",
+        "required",
+        "public",
+        "values",
+        "datatype_description",
+    ]
 
 
 @admin.register(ServiceCategory)
