@@ -546,6 +546,8 @@ class AnswerForm(AccessibleForm):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
         initial="0",
+        required=False,
+        empty_value=False,
     )
 
 

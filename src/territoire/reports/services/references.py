@@ -2,10 +2,10 @@
 
 The organisation's prefix (three letters of its short name), the year the report was
 filed (local time) and a number that starts again at 1 each year for each organisation.
-The number comes from ``ReportCounter``: the row is created if missing (an insert that
-ignores a conflict, so two first reports of a year do not fail), then incremented by an
-``UPDATE … SET last = last + n``, which locks the row until the caller's transaction
-commits; a concurrent report waits and takes the next number. The unique constraint on
+The number comes from ``ReportCounter``: an ``UPDATE … SET last = last + n`` locks the
+row until the caller's transaction commits, so a concurrent report waits and takes the
+next number; the year's first report creates the row (an insert that ignores a conflict,
+so two first reports of a year do not fail) and increments it. The unique constraint on
 (organisation, reference) guards the result. The public id (a UUID) stays the report's
 identifier everywhere else; the reference is for people.
 """
@@ -42,11 +42,15 @@ def allocate(organisation: Organisation, at: datetime | None = None, count: int 
     the counter's row stays locked until it commits.
     """
     year = timezone.localtime(at or timezone.now()).year
-    ReportCounter.objects.bulk_create(
-        [ReportCounter(organisation=organisation, year=year, last=0)], ignore_conflicts=True
-    )
     counter = ReportCounter.objects.filter(organisation=organisation, year=year)
-    counter.update(last=F("last") + count)
+    # Two queries on the usual path (the year's counter exists): the increment, which
+    # locks the row until commit, then the read of the new value.
+    if not counter.update(last=F("last") + count):
+        # The year's first report: create the row, ignoring a concurrent creation.
+        ReportCounter.objects.bulk_create(
+            [ReportCounter(organisation=organisation, year=year, last=0)], ignore_conflicts=True
+        )
+        counter.update(last=F("last") + count)
     last = counter.values_list("last", flat=True).get()
     prefix = prefix_of(organisation)
     return [format_reference(prefix, year, number) for number in range(last - count + 1, last + 1)]
