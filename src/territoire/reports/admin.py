@@ -92,6 +92,7 @@ class ReadOnlyScopedAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
 
 
 REPORT_FIELDS = [
+    "reference",
     "public_id",
     "organisation",
     "commune",
@@ -120,6 +121,7 @@ REPORT_FIELDS = [
 class ReportAdmin(ReadOnlyScopedAdmin):
     commune_path = "commune"
     list_display = [
+        "reference",
         "public_id",
         "category",
         "commune",
@@ -130,6 +132,8 @@ class ReportAdmin(ReadOnlyScopedAdmin):
         "hidden",
     ]
     list_filter = ["organisation", "is_open", "hidden", "source", "category"]
+    # The reference a resident quotes on the phone (exact, as stored: VAL-2026-00123).
+    search_fields = ["=reference"]
     list_select_related = ["category", "commune", "zone", "status"]
     date_hierarchy = "requested_at"
     fields = list(REPORT_FIELDS)

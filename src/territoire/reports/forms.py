@@ -546,8 +546,7 @@ class AnswerForm(AccessibleForm):
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
         initial="0",
-        required=False,
-        empty_value=False,
+        required=False,  # nothing chosen: a note (the view takes bool() of the value)
     )
 
 
@@ -607,8 +606,14 @@ def candidate_label(candidate: MergeCandidate) -> str:
     return text
 
 
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        """The category with its technical service, which follows it."""
+        return f"{obj.name} ({obj.team})" if obj.team else str(obj.name)
+
+
 class CategoryForm(AccessibleForm):
-    category = forms.ModelChoiceField(
+    category = CategoryChoiceField(
         label=_("Nouvelle catégorie"),
         queryset=ServiceCategory.objects.none(),
         to_field_name="service_code",
@@ -623,7 +628,6 @@ class CategoryForm(AccessibleForm):
         field = self.fields["category"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = categories
-        field.label_from_instance = lambda c: f"{c.name} ({c.team})" if c.team else c.name  # type: ignore[method-assign]
 
 
 class ReasonForm(AccessibleForm):

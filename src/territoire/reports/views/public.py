@@ -22,8 +22,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from territoire.core.charts import Bar, bar_chart
+from territoire.core.emails import normalise_email
 from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
@@ -208,7 +210,9 @@ def _keep_photo_for_retry(form: ReportForm) -> None:
     reference = (getattr(form, "cleaned_data", {}) or {}).get("photo_ref") or ""
     if pending_photo(reference) is None:
         reference = keep_photo(form.photo_image)
-    data = form.data.copy()
+    data = QueryDict(mutable=True)
+    for key in form.data:
+        data.setlist(key, form.data.getlist(key) if isinstance(form.data, QueryDict) else [form.data[key]])
     data["photo_ref"] = reference
     form.data = data
 
@@ -306,10 +310,13 @@ def is_author(request: HttpRequest, report: Report) -> bool:
     verified resident account they are signed in with."""
     if str(report.public_id) in request.session.get(FILED_SESSION_KEY, []):
         return True
-    user = request.user
-    if services.verified_resident(user) and getattr(user, "email", ""):
-        return selectors.is_reporter(report, str(user.email))
-    return False
+    email = str(getattr(request.user, "email", "") or "")
+    if not email or not services.verified_resident(request.user):
+        return False
+    try:
+        return selectors.is_reporter(report, normalise_email(email))
+    except ValidationError:
+        return False
 
 
 def _carried_fields(form: ReportForm, photo_ref: str) -> list[tuple[str, str]]:

@@ -250,7 +250,11 @@ def change_status(request: HttpRequest, scope_code: str, public_id: UUID) -> Htt
 def answer(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpResponse:
     def perform(report: Report, data: dict[str, Any]) -> None:
         services.add_answer(
-            report, data["text"], actor=request.user, public=data["public"], ip_address=client_ip(request)
+            report,
+            data["text"],
+            actor=request.user,
+            public=bool(data["public"]),
+            ip_address=client_ip(request),
         )
 
     return _act(
