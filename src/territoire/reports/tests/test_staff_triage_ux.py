@@ -217,3 +217,26 @@ def test_the_report_file_costs_the_same_with_many_candidates(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(manage_url(report))
     assert len(page.context["candidates"]) == 9
+
+
+def test_the_queue_showing_every_report_costs_the_same_for_more_rows(
+    client: Client,
+    territory: Territory,
+    make_report: Callable[..., Report],
+    agent: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            report = make_report((ALPHA_SUD, BETA)[i % 2], service_code=("voirie", "eclairage")[i % 2])
+            if i % 3 == 0:
+                services.change_status(report, "resolu", actor=agent, answer="Fait.")
+
+    add(3)
+    with django_assert_max_num_queries(25) as few:
+        assert client.get(QUEUE, {"status": "all"}).status_code == 200
+    add(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(QUEUE, {"status": "all"})
+    assert page.status_code == 200
+    assert len(page.context["reports"]) == 23
