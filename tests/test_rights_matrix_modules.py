@@ -170,6 +170,13 @@ REPORT_ACTIONS = [
         done=lambda t, r: _refreshed(r).duplicate_of_id is not None,
     ),
     ReportAction(
+        "category",
+        lambda r: manage(r, "categorie/"),
+        reports_permissions.TRIAGE_ROLES,
+        data=lambda t, r: {"category-category": "eclairage"},
+        done=lambda t, r: Report.objects.get(pk=r.pk).category_id == t.eclairage.pk,
+    ),
+    ReportAction(
         "hide",
         lambda r: manage(r, "masquer/"),
         reports_permissions.MODERATE_ROLES,

@@ -31,7 +31,16 @@ from territoire.territory.scoped_admin import OrganisationScopedAdmin
 class ServiceAttributeInline(TranslationTabularInline):
     model = ServiceAttribute
     extra = 0
-    fields = ["order", "code", "description", "datatype", "required", "values", "datatype_description"]
+    fields = [
+        "order",
+        "code",
+        "description",
+        "datatype",
+        "required",
+        "public",
+        "values",
+        "datatype_description",
+    ]
 
 
 @admin.register(ServiceCategory)
@@ -84,6 +93,7 @@ class ReadOnlyScopedAdmin(ReadOnlyAdminMixin, OrganisationScopedAdmin):
 
 
 REPORT_FIELDS = [
+    "reference",
     "public_id",
     "organisation",
     "commune",
@@ -112,6 +122,7 @@ REPORT_FIELDS = [
 class ReportAdmin(ReadOnlyScopedAdmin):
     commune_path = "commune"
     list_display = [
+        "reference",
         "public_id",
         "category",
         "commune",
@@ -122,6 +133,8 @@ class ReportAdmin(ReadOnlyScopedAdmin):
         "hidden",
     ]
     list_filter = ["organisation", "is_open", "hidden", "source", "category"]
+    # The reference a resident quotes on the phone (exact, as stored: VAL-2026-00123).
+    search_fields = ["=reference"]
     list_select_related = ["category", "commune", "zone", "status"]
     date_hierarchy = "requested_at"
     fields = list(REPORT_FIELDS)

@@ -29,7 +29,7 @@ from territoire.reports.models import (
     ServiceType,
     Support,
 )
-from territoire.reports.services import AttributeSpec
+from territoire.reports.services import AttributeSpec, references
 from territoire.territory.models import Commune, Zone
 
 YES_NO = [("oui", "Oui"), ("non", "Non")]
@@ -67,7 +67,7 @@ CATEGORIES: list[tuple[str, str, str, str, int | None, int, str, int, list[Attri
         ServiceType.REALTIME,
         16,
         [
-            AttributeSpec("candelabre", "Numéro du candélabre (plaque sur le mât)", "string"),
+            AttributeSpec("candelabre", "Numéro du candélabre (plaque sur le mât)", "string", public=True),
             AttributeSpec(
                 "symptome",
                 "Que constatez-vous ?",
@@ -350,6 +350,7 @@ def populate(ctx: DemoContext) -> str:
             )
         )
         plans.append(history)
+    references.assign(rows)
     Report.objects.bulk_create(rows, batch_size=500)
     # The demo residents confirmed their addresses: a status change in the demo mails them
     # (through the task queue; the worker prints the message, console backend).

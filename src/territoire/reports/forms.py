@@ -15,14 +15,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from territoire.core.uploads import SanitisedImage, UploadError, sanitise_image
@@ -34,7 +36,9 @@ from territoire.reports.models import (
     ServiceAttribute,
     ServiceCategory,
 )
+from territoire.reports.selectors import MergeCandidate
 from territoire.reports.services import FieldError
+from territoire.reports.services.references import normalise_reference
 from territoire.territory.models import Zone
 
 # A photo sanitised at the first step waits here for the confirmation step.
@@ -95,6 +99,33 @@ class AccessibleForm(forms.Form):
     @property
     def location_errors(self) -> list[str]:
         return [str(m) for name in self.location_fields for m in self.errors.get(name, [])]
+
+
+# The services' errors, worded for a person on the residents' form (the Open311 API keeps
+# the services' messages, which name its parameters: "lat et long", "jurisdiction_id"…).
+PERSON_MESSAGES = {
+    "no_location": _("Placez le repère sur la carte ou indiquez une adresse."),
+    "commune_needed": _(
+        "Choisissez le quartier, ou placez le repère sur la carte : l'adresse seule ne dit pas "
+        "dans quelle commune se trouve le problème."
+    ),
+    "bad_point": _(
+        "Le repère de la carte n'a pas pu être lu : placez-le à nouveau, ou indiquez une adresse."
+    ),
+    "unknown_commune": _("Ce quartier n'existe pas : choisissez-en un dans la liste."),
+    "no_category": _("Choisissez la catégorie du problème."),
+    "datetime": _("Indiquez la date et l'heure, par exemple 2026-05-01 08:30."),
+}
+
+
+def for_person(errors: Iterable[FieldError]) -> list[FieldError]:
+    """The services' errors with the wording of ``PERSON_MESSAGES`` where there is one."""
+    return [
+        replace(error, message=str(PERSON_MESSAGES[error.reason]))
+        if error.reason in PERSON_MESSAGES
+        else error
+        for error in errors
+    ]
 
 
 def apply_report_errors(form: forms.Form, errors: Iterable[FieldError], mapping: dict[str, str]) -> None:
@@ -337,7 +368,20 @@ def attribute_field_name(service_code: str, code: str) -> str:
 
 
 def attribute_field(attribute: ServiceAttribute) -> forms.Field:
-    """A form field for an Open311 attribute; the service validates the value."""
+    """A form field for an Open311 attribute; the service validates the value.
+
+    The field is optional for the form (only the chosen category's questions count) but a
+    required question says so in its label, and to assistive technologies.
+    """
+    field = _attribute_field(attribute)
+    if attribute.required:
+        field.label = gettext("%(question)s (obligatoire)") % {"question": attribute.description}
+        if not isinstance(field.widget, forms.CheckboxSelectMultiple):  # not allowed on a checkbox
+            field.widget.attrs["aria-required"] = "true"
+    return field
+
+
+def _attribute_field(attribute: ServiceAttribute) -> forms.Field:
     label = attribute.description
     help_text = attribute.datatype_description
     choices = [(str(v.get("key")), str(v.get("name"))) for v in attribute.values if isinstance(v, dict)]
@@ -423,7 +467,18 @@ def _zone_label(zone: Zone, zones: Iterable[Zone]) -> str:
     return f"{zone.commune.name} — {zone.name}" if several else zone.name
 
 
+# The queue's state filter: open reports by default (an empty value, as a link without a
+# filter), "all" for every report, "closed", or one of the organisation's statuses.
+ALL_STATES = "all"
+
+
 class StaffFilterForm(FilterForm):
+    reference = forms.CharField(
+        label=_("Référence"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "VAL-2026-00123", "size": 16}),
+    )
     team = forms.ChoiceField(label=_("Service"), required=False)
     overdue = forms.BooleanField(label=_("En retard seulement"), required=False)
 
@@ -431,12 +486,23 @@ class StaffFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [("", gettext("Tous"))] + [(t, t) for t in teams]  # type: ignore[attr-defined]
         self.fields["status"].choices = [  # type: ignore[attr-defined]
-            ("", gettext("Tous")),
-            ("open", gettext("Ouverts")),
+            ("", gettext("Ouverts")),
+            (ALL_STATES, gettext("Tous")),
             ("closed", gettext("Clos")),
             *list(self.fields["status"].choices)[1:],  # type: ignore[attr-defined]
         ]
-        self.order_fields(["team", "zone", "category", "status", "overdue"])
+        self.order_fields(["reference", "team", "zone", "category", "status", "overdue"])
+
+    def clean_reference(self) -> str | None:
+        text = (self.cleaned_data.get("reference") or "").strip()
+        if not text:
+            return None
+        reference = normalise_reference(text)
+        if reference is None:
+            raise forms.ValidationError(
+                gettext("Une référence s'écrit comme VAL-2026-00123 (lettres, année, numéro).")
+            )
+        return reference
 
 
 # --------------------------------------------------------------------------- staff actions
@@ -469,12 +535,18 @@ class AnswerForm(AccessibleForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Le message est vide.")},
     )
+    # An internal note unless staff choose otherwise: a public answer is published and
+    # e-mailed to the reporter, so it must be a deliberate choice.
     public = forms.TypedChoiceField(
         label=_("Visibilité"),
-        choices=[("1", _("Réponse publique (envoyée au demandeur)")), ("0", _("Note interne"))],
+        choices=[
+            ("0", _("Note interne (visible des agents seulement)")),
+            ("1", _("Réponse publique (publiée et envoyée au demandeur)")),
+        ],
         coerce=lambda value: value == "1",
         widget=forms.RadioSelect,
-        initial="1",
+        initial="0",
+        required=False,  # nothing chosen: a note (the view takes bool() of the value)
     )
 
 
@@ -491,14 +563,71 @@ class AssignForm(AccessibleForm):
 
 
 class MergeForm(AccessibleForm):
-    target = forms.UUIDField(
-        label=_("Identifiant du signalement conservé"),
-        help_text=_("Ce signalement-ci sera clos comme doublon de celui-là ; ses soutiens y sont reportés."),
-        error_messages={"invalid": _("Identifiant invalide : copiez-le depuis la page du signalement.")},
+    """Choose, among the nearby open reports of the same commune, the one to keep."""
+
+    target = forms.ChoiceField(
+        label=_("Signalement conservé"),
+        help_text=_(
+            "Ce signalement-ci sera clos comme doublon de celui choisi ; ses soutiens y sont reportés."
+        ),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choisissez le signalement conservé dans la liste."),
+            "invalid_choice": _(
+                "Ce signalement n'est pas dans la liste : choisissez-en un parmi les proches."
+            ),
+        },
     )
     answer = forms.CharField(
         label=_("Réponse publique (facultative)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, candidates: Iterable[MergeCandidate], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(c.report.public_id), candidate_label(c)) for c in candidates]
+
+
+def candidate_label(candidate: MergeCandidate) -> str:
+    """What staff need to recognise the same problem: reference, category, distance, age."""
+    report = candidate.report
+    days = max((timezone.now() - report.requested_at).days, 0)
+    age = ngettext("déposé il y a %(n)s jour", "déposé il y a %(n)s jours", days) % {"n": days}
+    if days == 0:
+        age = gettext("déposé aujourd'hui")
+    parts = [report.reference or str(report.public_id), report.category.name]
+    if candidate.distance_m is not None:
+        parts.append(gettext("à %(m)s m") % {"m": round(candidate.distance_m)})
+    parts += [age, report.status.label]
+    text = " — ".join(parts)
+    if report.description:
+        text += f" : « {Truncator(report.description).chars(80)} »"
+    return text
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        """The category with its technical service, which follows it."""
+        return f"{obj.name} ({obj.team})" if obj.team else str(obj.name)
+
+
+class CategoryForm(AccessibleForm):
+    category = CategoryChoiceField(
+        label=_("Nouvelle catégorie"),
+        queryset=ServiceCategory.objects.none(),
+        to_field_name="service_code",
+        empty_label=None,
+        error_messages={
+            "invalid_choice": _("Cette catégorie n'existe pas : choisissez-en une dans la liste.")
+        },
+    )
+
+    def __init__(self, *args: Any, categories: QuerySet[ServiceCategory], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = categories
 
 
 class ReasonForm(AccessibleForm):

@@ -170,6 +170,15 @@ class ServiceAttribute(models.Model):
     order = models.PositiveIntegerField(_("ordre"), default=0)
     # [{"key": "...", "name": "..."}] for the list datatypes.
     values = models.JSONField(_("valeurs possibles"), default=list, blank=True)
+    # Shown on the report's public page. Free text may hold a name or a phone number, so a
+    # new question is public only by the rule of ``public_by_default`` unless staff say so.
+    public = models.BooleanField(
+        _("réponse publique"),
+        default=False,
+        help_text=_(
+            "La réponse est affichée sur la page publique du signalement (jamais de données personnelles)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("question complémentaire")
@@ -185,6 +194,21 @@ class ServiceAttribute(models.Model):
     @property
     def value_keys(self) -> list[str]:
         return [str(v.get("key")) for v in self.values if isinstance(v, dict)]
+
+    @staticmethod
+    def public_by_default(datatype: str) -> bool:
+        """A choice in a list or a number holds no personal data; free text may."""
+        return datatype in (
+            AttributeDatatype.SINGLEVALUELIST,
+            AttributeDatatype.MULTIVALUELIST,
+            AttributeDatatype.NUMBER,
+        )
+
+    def display(self, value: Any) -> str:
+        """An answer as a person reads it: the names of the chosen values, not their keys."""
+        names = {str(v.get("key")): str(v.get("name")) for v in self.values if isinstance(v, dict)}
+        items = value if isinstance(value, list) else [value]
+        return ", ".join(names.get(str(item), str(item)) for item in items if item not in ("", None))
 
 
 class ReportStatus(models.Model):
@@ -270,12 +294,42 @@ class Crew(TimeStampedModel):
         return self.name
 
 
+class ReportCounter(models.Model):
+    """The last reference number given to a report of an organisation in a year.
+
+    ``services.references`` increments it in the transaction that stores the report (the
+    row is locked until commit), so two reports never get the same number.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveIntegerField(_("année"))
+    last = models.PositiveIntegerField(_("dernier numéro"), default=0)
+
+    class Meta:
+        verbose_name = _("compteur de références")
+        verbose_name_plural = _("compteurs de références")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="reports_counter_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.year}: {self.last}"
+
+
 class Report(TimeStampedModel):
     """A resident's report (Open311 *service request*). ``public_id`` is its ``service_request_id``."""
 
     # Time-ordered (core.ids): a new report's id goes to the right end of the unique index
     # instead of a random page of it; its time is public anyway (requested_at).
     public_id = models.UUIDField(_("identifiant public"), default=uuid7, unique=True, editable=False)
+    # A short reference a person can read out over the phone (VAL-2026-00123): the
+    # organisation's prefix, the year, a number per organisation and year (ReportCounter).
+    # NULL, not "", for a row inserted without the services: the unique constraint ignores NULLs.
+    reference = models.CharField(  # noqa: DJ001
+        _("référence"), max_length=32, null=True, blank=True, editable=False
+    )
     # organisation, commune and category have no index of their own: each one leads a
     # composite index below (reports_org_due, reports_com_status, reports_dup_lookup),
     # which serves the same lookups; every index is one more write on each new report.
@@ -442,6 +496,8 @@ class Report(TimeStampedModel):
                 condition=Q(duplicate_of__isnull=True) | ~Q(duplicate_of=models.F("id")),
                 name="reports_report_not_own_duplicate",
             ),
+            # Also the index of the staff's search by reference.
+            models.UniqueConstraint(fields=["organisation", "reference"], name="reports_reference_unique"),
         ]
 
     def __str__(self) -> str:

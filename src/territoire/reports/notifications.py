@@ -34,6 +34,40 @@ def public_report_url(report: Report) -> str:
     return base + path
 
 
+def send_acknowledgement(report: Report) -> bool:
+    """Queue the acknowledgement of a new report to its author's confirmed address.
+
+    Called inside the transaction that stores the report (a verified resident's address)
+    or confirms its address: ``send_later`` queues it once that transaction commits. It
+    names the report's reference, to quote on the phone, and the link to its page.
+    """
+    if not report.email or report.email_confirmed_at is None:
+        # Never mail an address its owner has not confirmed (anyone can type anyone's).
+        return False
+    with translation.override("fr"):
+        subject = _("Signalement %(reference)s bien reçu") % {"reference": report.reference or ""}
+        lines = [
+            _("Bonjour,"),
+            "",
+            _("Nous avons bien reçu votre signalement « %(category)s » déposé le %(date)s à %(commune)s.")
+            % {
+                "category": report.category.name,
+                "date": timezone.localtime(report.requested_at).strftime("%d/%m/%Y"),
+                "commune": report.commune.name,
+            },
+            _("Sa référence : %(reference)s. Rappelez-la si vous contactez la mairie.")
+            % {"reference": report.reference or ""},
+            "",
+            _("Suivre le signalement : %(url)s") % {"url": public_report_url(report)},
+            _("Vous serez prévenu par e-mail de chaque changement de statut et des réponses du service."),
+            "",
+            _(
+                "Ce message est envoyé automatiquement ; vous le recevez parce que vous avez laissé votre adresse."
+            ),
+        ]
+    return send_later(subject, "\n".join(lines), [report.email]) == 1
+
+
 def notify_reporter(report_id: int, event_id: int) -> bool:
     """Send the reporter the news of ``event_id``; False when there is no one to tell.
 

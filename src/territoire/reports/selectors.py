@@ -7,6 +7,7 @@ read); hidden reports are excluded from every public read. Staff reads go throug
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,7 @@ from territoire.territory.models import Commune, Organisation
 PUBLIC_FIELDS = (
     "id",
     "public_id",
+    "reference",
     "organisation_id",
     "commune_id",
     "zone_id",
@@ -207,6 +209,47 @@ def report_history(report: Report, *, public_only: bool = True) -> list[HistoryE
     ]
 
 
+def is_reporter(report: Report, email: str) -> bool:
+    """Whether ``email`` (a normal form) is the report's author's; the address itself is
+    never read into a public page."""
+    return bool(email) and Report.objects.filter(pk=report.pk, email=email).exists()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to one of the category's questions, as a person reads it."""
+
+    question: str
+    answer: str
+    public: bool
+
+
+def report_answers(report: Report, *, public_only: bool = True) -> list[Answer]:
+    """The answers to the category's questions (size, danger, lamp-post number…), in the
+    questions' order. The public side shows only the questions marked public (no free
+    text by default: it may hold a name or a phone number); staff see every answer, also
+    those to the questions of a category the report has left."""
+    answers = report.attributes if isinstance(report.attributes, dict) else {}
+    if not answers:
+        return []
+    questions = list(
+        ServiceAttribute.objects.filter(category_id=report.category_id).order_by("order", "code")
+    )
+    found = []
+    for question in questions:
+        value = answers.get(question.code)
+        if value in (None, "", []) or (public_only and not question.public):
+            continue
+        found.append(Answer(question.description, question.display(value), question.public))
+    if not public_only:
+        known = {q.code for q in questions}
+        for code, value in answers.items():
+            if code not in known and value not in (None, "", []):
+                shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+                found.append(Answer(code, shown, False))
+    return found
+
+
 @dataclass(frozen=True)
 class Candidate:
     report: Report
@@ -245,6 +288,60 @@ def find_likely_duplicates(
 # --------------------------------------------------------------------------- staff reads
 
 
+def merge_radius_m() -> float:
+    return float(settings.TERRITOIRE.get("REPORTS_MERGE_RADIUS_M", 300))
+
+
+@dataclass(frozen=True)
+class MergeCandidate:
+    """An open report the report on screen may be a duplicate of."""
+
+    report: Report
+    distance_m: float | None  # None when either report has no point
+
+
+def merge_candidates(user: Any, report: Report, *, limit: int = 10) -> list[MergeCandidate]:
+    """Open reports of the same commune near ``report`` (within ``REPORTS_MERGE_RADIUS_M``,
+    any category since a duplicate may have been filed under another one; the same
+    category first, then the nearest), or, for a report without a point, the latest open ones of its category there.
+
+    Same commune only: a member sees the candidates of the commune they cover, never
+    another commune's reports (two queries at most, whatever the number of candidates).
+    """
+    if not permissions.can_view_reports(user, report.commune):
+        return []
+    qs = (
+        Report.objects.filter(
+            organisation_id=report.organisation_id,
+            commune_id=report.commune_id,
+            is_open=True,
+            duplicate_of__isnull=True,
+        )
+        .exclude(pk=report.pk)
+        .select_related("category", "status")
+    )
+    if report.lat is None or report.lon is None:
+        rows = qs.filter(category_id=report.category_id).order_by("-requested_at", "-id")[:limit]
+        return [MergeCandidate(r, None) for r in rows]
+    radius = merge_radius_m()
+    dlat = radius / 111_000 + 1e-6
+    dlon = radius / (111_000 * max(math.cos(math.radians(report.lat)), 0.01)) + 1e-6
+    nearby = qs.filter(
+        lat__gte=report.lat - dlat,
+        lat__lte=report.lat + dlat,
+        lon__gte=report.lon - dlon,
+        lon__lte=report.lon + dlon,
+    ).order_by("-requested_at", "-id")[:500]
+    found = [
+        MergeCandidate(r, haversine_m(report.lat, report.lon, r.lat or 0, r.lon or 0))
+        for r in nearby
+        if r.lat is not None and r.lon is not None
+    ]
+    found = [c for c in found if c.distance_m is not None and c.distance_m <= radius]
+    found.sort(key=lambda c: (c.report.category_id != report.category_id, c.distance_m or 0))
+    return found[:limit]
+
+
 def triage_queue(
     user: Any,
     organisation: Organisation,
@@ -258,10 +355,12 @@ def triage_queue(
     include_closed: bool = False,
     overdue_only: bool = False,
     include_hidden: bool = True,
+    reference: str | None = None,
 ) -> QuerySet[Report]:
     """Reports the user may triage or read, oldest due first; each annotated ``is_overdue``.
 
-    ``team`` is a category's technical service (the queue "per service"). Personal
+    ``team`` is a category's technical service (the queue "per service"). ``reference``
+    (normalised, ``VAL-2026-00123``) finds one report whatever its state. Personal
     columns are loaded (staff pages show the contact), so never use it on a public page.
     """
     now = timezone.now()
@@ -280,7 +379,9 @@ def triage_queue(
         qs = qs.filter(status=status)
     if crew is not None:
         qs = qs.filter(crew=crew)
-    if not include_closed and status is None:
+    if reference is not None:
+        qs = qs.filter(reference=reference)
+    elif not include_closed and status is None:
         qs = qs.filter(is_open=True)
     if not include_hidden:
         qs = qs.filter(hidden=False)

@@ -57,6 +57,7 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(_MANAGE + "message/", staff_page(staff.answer), name="reports-answer"),
     path(_MANAGE + "equipe/", staff_page(staff.assign), name="reports-assign"),
     path(_MANAGE + "fusion/", staff_page(staff.merge), name="reports-merge"),
+    path(_MANAGE + "categorie/", staff_page(staff.change_category), name="reports-category"),
     path(_MANAGE + "masquer/", staff_page(staff.hide), name="reports-hide"),
     path(_MANAGE + "retablir/", staff_page(staff.unhide), name="reports-unhide"),
     path(_MANAGE + "photos/<uuid:photo_id>/", staff_page(staff.staff_photo), name="reports-staff-photo"),

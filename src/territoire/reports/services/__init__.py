@@ -13,7 +13,17 @@ caller's reach raises ``ReportNotFound`` (a 404). Each write is a ``core.actions
 report's history (``ReportEvent``: who, when, what).
 """
 
-from territoire.reports.services import api_keys, errors, history, intake, rounds, setup, supports, triage
+from territoire.reports.services import (
+    api_keys,
+    errors,
+    history,
+    intake,
+    references,
+    rounds,
+    setup,
+    supports,
+    triage,
+)
 from territoire.reports.services.api_keys import (
     LAST_USED_EVERY,
     MODULE,
@@ -114,6 +124,7 @@ __all__ = [
     "process_queue",
     "record_event",
     "redact_photo",
+    "references",
     "revoke_api_key",
     "rounds",
     "save_category",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from territoire.core.actions import action
 from territoire.core.emails import normalise_email
 from territoire.core.mail import send_later
+from territoire.reports import notifications
 from territoire.reports.models import Report
 from territoire.reports.services.errors import FieldError, ReportError
 from territoire.reports.services.supports import email_identity, support_report
@@ -72,7 +73,7 @@ def _send(email: str, report: Report, kind: str, *, follow: bool = False) -> Non
     with translation.override("fr"):
         if kind == REPORTER:
             subject = _("Confirmez votre adresse pour suivre votre signalement")
-            intro = _("Vous avez déposé un signalement « %(category)s ».")
+            intro = _("Vous avez déposé un signalement « %(category)s » (référence %(reference)s).")
         else:
             subject = _("Confirmez votre soutien au signalement")
             intro = _("Vous avez soutenu le signalement « %(category)s ».")
@@ -80,7 +81,7 @@ def _send(email: str, report: Report, kind: str, *, follow: bool = False) -> Non
             [
                 _("Bonjour,"),
                 "",
-                intro % {"category": report.category.name},
+                intro % {"category": report.category.name, "reference": report.reference or ""},
                 _("Pour confirmer votre adresse, ouvrez ce lien :"),
                 _link(token),
                 "",
@@ -98,6 +99,7 @@ def request_reporter_confirmation(report: Report) -> None:
     if is_verified_account(report.email):
         report.email_confirmed_at = timezone.now()
         Report.objects.filter(pk=report.pk).update(email_confirmed_at=report.email_confirmed_at)
+        notifications.send_acknowledgement(report)
         return
     _send(report.email, report, REPORTER)
 
@@ -119,6 +121,8 @@ class Confirmation:
     kind: str
     report: Report
     counted: bool = False
+    # The supporter's address is the report's own author's: not counted twice.
+    own: bool = False
 
 
 def confirm(token: str, *, ip_address: str | None = None) -> Confirmation:
@@ -145,10 +149,17 @@ def confirm(token: str, *, ip_address: str | None = None) -> Confirmation:
             ip_address=ip_address,
             versions=(),
         ):
-            Report.objects.filter(pk=report.pk, email=email, email_confirmed_at__isnull=True).update(
-                email_confirmed_at=timezone.now()
+            now = timezone.now()
+            first = Report.objects.filter(pk=report.pk, email=email, email_confirmed_at__isnull=True).update(
+                email_confirmed_at=now
             )
+            if first:
+                # The acknowledgement waited for the address to be confirmed.
+                report.email_confirmed_at = now
+                notifications.send_acknowledgement(report)
         return Confirmation(REPORTER, report)
+    if report.email and report.email == email:
+        return Confirmation(SUPPORTER, report, own=True)
     counted = support_report(
         report,
         email_identity(report, email),

@@ -18,12 +18,15 @@ class FieldError:
     """One problem with a submission: the field (Open311 name), a French message, a code.
 
     ``code`` is the HTTP status the Open311 server answers with (400 bad input, 403 bad
-    API key, 404 unknown jurisdiction or service).
+    API key, 404 unknown jurisdiction or service). ``reason`` names the kind of problem
+    (``no_location``, ``commune_needed``…) so that a page for residents can word it for a
+    person, while the Open311 API keeps ``message``, which names its parameters.
     """
 
     field: str
     message: str
     code: int = 400
+    reason: str = ""
 
 
 class ReportError(ValueError):

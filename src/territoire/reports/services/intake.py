@@ -37,6 +37,7 @@ from territoire.reports.models import (
     ServiceCategory,
     ServiceType,
 )
+from territoire.reports.services import references
 from territoire.reports.services.confirmations import request_reporter_confirmation
 from territoire.reports.services.errors import FieldError, ReportError
 from territoire.reports.services.history import record_event
@@ -116,7 +117,11 @@ def _coordinate(raw: str, name: str, low: float, high: float, errors: list[Field
     try:
         value = float(raw)
     except ValueError:
-        errors.append(FieldError(name, _("« %(name)s » doit être un nombre décimal.") % {"name": name}))
+        errors.append(
+            FieldError(
+                name, _("« %(name)s » doit être un nombre décimal.") % {"name": name}, reason="bad_point"
+            )
+        )
         return None
     if not math.isfinite(value) or not low <= value <= high:
         errors.append(
@@ -124,6 +129,7 @@ def _coordinate(raw: str, name: str, low: float, high: float, errors: list[Field
                 name,
                 _("« %(name)s » doit être compris entre %(low)s et %(high)s.")
                 % {"name": name, "low": int(low), "high": int(high)},
+                reason="bad_point",
             )
         )
         return None
@@ -178,7 +184,11 @@ def _validate_attribute(attribute: ServiceAttribute, raw: Any, errors: list[Fiel
             parsed_dt = None
         if parsed_dt is None:
             errors.append(
-                FieldError(name, _("Une date et heure ISO 8601 est attendue (2026-05-01T08:30:00+02:00)."))
+                FieldError(
+                    name,
+                    _("Une date et heure ISO 8601 est attendue (2026-05-01T08:30:00+02:00)."),
+                    reason="datetime",
+                )
             )
             return None
         return value
@@ -214,7 +224,10 @@ def _resolve_commune(
         if chosen is None:
             errors.append(
                 FieldError(
-                    "jurisdiction_id", _("Collectivité inconnue : %(j)s.") % {"j": jurisdiction_id}, 404
+                    "jurisdiction_id",
+                    _("Collectivité inconnue : %(j)s.") % {"j": jurisdiction_id},
+                    404,
+                    reason="unknown_commune",
                 )
             )
             return None, None
@@ -234,6 +247,7 @@ def _resolve_commune(
                 FieldError(
                     "lat",
                     _("Ce point est en dehors du territoire couvert : signalez-le à la commune concernée."),
+                    reason="outside",
                 )
             )
             return None, None
@@ -247,6 +261,7 @@ def _resolve_commune(
             FieldError(
                 "jurisdiction_id",
                 _("Sans coordonnées, précisez la commune (jurisdiction_id : son code INSEE)."),
+                reason="commune_needed",
             )
         )
         return None, None
@@ -292,7 +307,11 @@ def validate_submission(
     lon = _coordinate(_text(data, "long") or _text(data, "lon"), "long", -180, 180, errors)
     if (lat is None) != (lon is None) and not errors:
         errors.append(
-            FieldError("long" if lon is None else "lat", _("La latitude et la longitude vont ensemble."))
+            FieldError(
+                "long" if lon is None else "lat",
+                _("La latitude et la longitude vont ensemble."),
+                reason="bad_point",
+            )
         )
     texts = {key: _text(data, key) for key in TEXT_LIMITS}
     for key, limit in TEXT_LIMITS.items():
@@ -308,6 +327,7 @@ def validate_submission(
             FieldError(
                 "lat",
                 _("Indiquez un lieu : coordonnées (lat et long), adresse ou identifiant d'adresse."),
+                reason="no_location",
             )
         )
     description = str(data.get("description") or "").strip()
@@ -350,7 +370,9 @@ def validate_submission(
     category: ServiceCategory | None = None
     attributes: dict[str, Any] = {}
     if not service_code:
-        errors.append(FieldError("service_code", _("Choisissez une catégorie (service_code).")))
+        errors.append(
+            FieldError("service_code", _("Choisissez une catégorie (service_code)."), reason="no_category")
+        )
     elif commune is not None:
         category = (
             ServiceCategory.objects.filter(
@@ -362,7 +384,13 @@ def validate_submission(
             .first()
         )
         if category is None:
-            errors.append(FieldError("service_code", _("Catégorie inconnue : %(c)s.") % {"c": service_code}))
+            errors.append(
+                FieldError(
+                    "service_code",
+                    _("Catégorie inconnue : %(c)s.") % {"c": service_code},
+                    reason="no_category",
+                )
+            )
     if category is not None:
         raw_attributes = data.get("attribute") or {}
         if not isinstance(raw_attributes, Mapping):
@@ -422,6 +450,7 @@ def _store(
     status = initial_status(clean.organisation)
     now = requested_at or timezone.now()
     report = Report.objects.create(
+        reference=references.allocate(clean.organisation, now)[0],
         organisation=clean.organisation,
         commune=clean.commune,
         zone=clean.zone,

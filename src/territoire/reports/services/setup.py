@@ -92,6 +92,9 @@ class AttributeSpec:
     values: list[tuple[str, str]] = field(default_factory=list)
     datatype_description: str = ""
     variable: bool = True
+    # Shown on the public page; None: by ``ServiceAttribute.public_by_default`` (a choice
+    # or a number yes, free text no).
+    public: bool | None = None
 
 
 def save_category(
@@ -173,6 +176,9 @@ def save_category(
                     "variable": spec.variable,
                     "order": order,
                     "values": [{"key": k, "name": n} for k, n in spec.values],
+                    "public": ServiceAttribute.public_by_default(spec.datatype)
+                    if spec.public is None
+                    else spec.public,
                 },
             )
         act.name = "reports.category_created" if created else "reports.category_updated"

@@ -224,11 +224,15 @@ def assign_crew(
 def change_category(
     report: Report | str, category: ServiceCategory, *, actor: Any, ip_address: str | None = None
 ) -> Report:
-    """Re-file a report under another category of its organisation (the SLA due date follows)."""
+    """Re-file a report under another active category of its organisation: its technical
+    service (the category's team) and its SLA due date follow. Audited; the history says
+    from which category to which."""
     with _triage("reports.recategorised", actor, ip_address) as act:
         locked = _lock_for(report, actor, permissions.can_triage)
-        if category.organisation_id != locked.organisation_id:
+        if category.organisation_id != locked.organisation_id or not category.active:
             raise ReportError(FieldError("category", _("Catégorie inconnue.")))
+        if category.pk == locked.category_id:
+            raise ReportError(FieldError("category", _("Le signalement est déjà dans cette catégorie.")))
         previous = locked.category
         locked.category = category
         locked.due_at = locked.requested_at + timedelta(days=category.sla_days) if category.sla_days else None
@@ -237,9 +241,17 @@ def change_category(
             locked,
             EventKind.CATEGORY,
             actor=actor,
+            message=_("« %(from)s » → « %(to)s »") % {"from": previous.name, "to": category.name},
             data={"from": previous.service_code, "to": category.service_code},
         )
-        _done(act, locked, {"category": [previous.service_code, category.service_code]})
+        _done(
+            act,
+            locked,
+            {
+                "category": [previous.service_code, category.service_code],
+                "team": [previous.team, category.team],
+            },
+        )
     return locked
 
 

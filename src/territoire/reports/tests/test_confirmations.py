@@ -174,7 +174,11 @@ def test_a_verified_residents_address_needs_no_new_confirmation(
     with django_capture_on_commit_callbacks(execute=True):
         report = make_report(ALPHA_SUD, email="habitante@example.org", confirm_email=False)
     assert report.email_confirmed_at is not None
-    assert mail.outbox == []
+    # No confirmation link: only the acknowledgement, with the report's reference.
+    assert [m.to for m in mail.outbox] == [["habitante@example.org"]]
+    assert not LINK.search(mail.outbox[0].body)
+    assert report.reference
+    assert report.reference in mail.outbox[0].subject
 
 
 def test_a_tampered_or_expired_link_is_refused(

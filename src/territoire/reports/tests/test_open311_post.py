@@ -392,14 +392,18 @@ def test_a_post_reads_then_writes_in_one_transaction(
     client: Client, territory: Territory, django_assert_num_queries: Any
 ) -> None:
     post(client, "json", form(territory))  # the key's last_used_at is written once a minute
-    with django_assert_num_queries(12) as captured:
+    with django_assert_num_queries(14) as captured:
         response, _doc = post(client, "json", form(territory))
     assert response.status_code == 200
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     # Reads: the key, the zones' cache version, the zone and commune of the point, the
     # category and its attributes. Then the transaction (in a test, a savepoint): the
-    # initial status, the report, its history event, its audit record, the cache version.
-    assert statements == ["SELECT"] * 5 + ["SAVEPOINT", "SELECT"] + ["INSERT"] * 3 + ["UPDATE", "RELEASE"]
+    # initial status, the reference (the year's counter incremented, then read), the
+    # report, its history event, its audit record, the cache version.
+    assert statements == ["SELECT"] * 5 + ["SAVEPOINT", "SELECT", "UPDATE", "SELECT"] + ["INSERT"] * 3 + [
+        "UPDATE",
+        "RELEASE",
+    ]
 
 
 def test_a_key_revoked_or_created_elsewhere_counts_at_the_next_request(

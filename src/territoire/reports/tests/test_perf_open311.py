@@ -35,9 +35,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("territoire.reports.tests.
 
 # Reads: the key, the jurisdiction (when given), the commune of the point with its zone,
 # the zones' cache version, the category with its attributes, the initial status. Writes:
-# the transaction's start, report, history event, audit record, reports' data version, its
-# end (in a test, a savepoint and its release). Fourteen at most.
-POST_MAX_QUERIES = 14
+# the transaction's start, the reference (the year's counter incremented, then read),
+# report, history event, audit record, reports' data version, its end (in a test, a
+# savepoint and its release). Sixteen at most.
+POST_MAX_QUERIES = 16
 
 _address = iter(range(1, 10_000))
 

@@ -241,9 +241,12 @@ def test_assign_crew_and_merge_duplicates(
         manage_url(second, "fusion"), {"merge-target": "00000000-0000-0000-0000-000000000000"}
     )
     assert unknown.status_code == 422
-    assert "Aucun signalement" in field_error(unknown, "id_merge-target")
+    assert "pas dans la liste" in field_error(unknown, "id_merge-target")
     own = client.post(manage_url(second, "fusion"), {"merge-target": str(second.public_id)})
     assert own.status_code == 422
+    # The candidate is offered: a choice in a list, not an id to type.
+    page = client.get(manage_url(second)).content.decode()
+    assert f'name="merge-target" value="{first.public_id}"' in page
     merged = client.post(manage_url(second, "fusion"), {"merge-target": str(first.public_id)})
     assert merged.status_code == 302
     second.refresh_from_db()

@@ -159,7 +159,9 @@ def test_without_javascript_the_address_and_district_locate_the_report(
 @pytest.mark.parametrize(
     ("change", "where", "message"),
     [
-        ({"lat": "", "long": ""}, "location", "Indiquez un lieu"),
+        ({"lat": "", "long": ""}, "location", "Placez le repère sur la carte ou indiquez une adresse."),
+        ({"lat": "", "long": "", "address": "12 rue des Écoles"}, "zone", "Choisissez le quartier"),
+        ({"lat": "abc", "long": "2"}, "location", "Le repère de la carte n&#x27;a pas pu être lu"),
         ({"lat": str(OUTSIDE[0]), "long": str(OUTSIDE[1])}, "location", "en dehors du territoire"),
         ({"description": "x" * 4001}, "description", "4001 caractères ; 4000 au plus"),
         ({"description": ""}, "description", "Décrivez le problème"),
@@ -167,6 +169,7 @@ def test_without_javascript_the_address_and_district_locate_the_report(
         ({"category": "inconnue"}, "category", "Cette catégorie n&#x27;existe pas"),
         ({"attr__voirie__taille": ""}, "attr__voirie__taille", "Réponse obligatoire"),
         ({"email": "pas-un-email"}, "email", "Adresse e-mail invalide"),
+        ({"attr__voirie__constat": "hier soir"}, "attr__voirie__constat", "par exemple 2026-05-01 08:30"),
         ({"zone": "999999"}, "zone", "Ce quartier n&#x27;existe pas"),
     ],
 )
@@ -178,6 +181,9 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_stored(
     text = location_error(response) if where == "location" else field_error(response, where)
     assert message in text
     html = response.content.decode()
+    # Written for a person: no parameter names of the Open311 API.
+    for jargon in ("lat et long", "jurisdiction_id", "service_code", "« lat »", "« long »", "ISO 8601"):
+        assert jargon not in html
     assert 'class="error-summary"' in html
     anchor = "location" if where == "location" else f"id_{where}_0" if where == "category" else f"id_{where}"
     assert f'href="#{anchor}"' in html

@@ -22,8 +22,9 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
@@ -31,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from territoire.core.charts import Bar, bar_chart
+from territoire.core.emails import normalise_email
 from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
@@ -40,7 +42,9 @@ from territoire.reports.forms import (
     FilterForm,
     ReportForm,
     apply_report_errors,
+    for_person,
     forget_pending_photo,
+    pending_photo,
 )
 from territoire.reports.forms import keep_pending_photo as keep_photo
 from territoire.reports.models import Report
@@ -191,8 +195,26 @@ def _report_form(request: HttpRequest, place: Place, data: Any = None, files: An
 
 
 def _render_form(request: HttpRequest, place: Place, form: ReportForm, status: int = 200) -> HttpResponse:
+    if status != 200:
+        _keep_photo_for_retry(form)
     context = {**_base_context(place), "form": form}
     return render(request, "reports/new.html", context, status=status)
+
+
+def _keep_photo_for_retry(form: ReportForm) -> None:
+    """A photo that passed its checks is kept while the resident corrects the rest of the
+    form (a browser never fills a file input again): it waits server-side under a random
+    reference, sent back in a hidden field, and the form says it is still attached."""
+    if form.photo_image is None or "photo" in form.errors:
+        return
+    reference = (getattr(form, "cleaned_data", {}) or {}).get("photo_ref") or ""
+    if pending_photo(reference) is None:
+        reference = keep_photo(form.photo_image)
+    data = QueryDict(mutable=True)
+    for key in form.data:
+        data.setlist(key, form.data.getlist(key) if isinstance(form.data, QueryDict) else [form.data[key]])
+    data["photo_ref"] = reference
+    form.data = data
 
 
 @rate_limited("public_write")
@@ -225,7 +247,7 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
         mapping = {**REPORT_FIELDS, **form.attribute_errors_mapping()}
         already = set(form.errors)
         apply_report_errors(
-            form, [e for e in error.errors if mapping.get(e.field, e.field) not in already], mapping
+            form, for_person(e for e in error.errors if mapping.get(e.field, e.field) not in already), mapping
         )
         return _render_form(request, place, form, status=422)
     if not shape_ok:
@@ -264,10 +286,37 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
             ip_address=client_ip(request),
         )
     except services.ReportError as error:
-        apply_report_errors(form, error.errors, {**REPORT_FIELDS, **form.attribute_errors_mapping()})
+        apply_report_errors(
+            form, for_person(error.errors), {**REPORT_FIELDS, **form.attribute_errors_mapping()}
+        )
         return _render_form(request, place, form, status=422)
     forget_pending_photo(form.cleaned_data.get("photo_ref") or "")
+    remember_filed(request, report)
     return redirect("reports-thanks", place.scope.code, report.public_id)
+
+
+# The reports filed in this browser session: their author is not offered a "+1".
+FILED_SESSION_KEY = "reports_filed"
+FILED_REMEMBERED = 20
+
+
+def remember_filed(request: HttpRequest, report: Report) -> None:
+    filed = [i for i in request.session.get(FILED_SESSION_KEY, []) if i != str(report.public_id)]
+    request.session[FILED_SESSION_KEY] = [*filed, str(report.public_id)][-FILED_REMEMBERED:]
+
+
+def is_author(request: HttpRequest, report: Report) -> bool:
+    """The visitor filed this report: in this browser session, or with the address of the
+    verified resident account they are signed in with."""
+    if str(report.public_id) in request.session.get(FILED_SESSION_KEY, []):
+        return True
+    email = str(getattr(request.user, "email", "") or "")
+    if not email or not services.verified_resident(request.user):
+        return False
+    try:
+        return selectors.is_reporter(report, normalise_email(email))
+    except ValidationError:
+        return False
 
 
 def _carried_fields(form: ReportForm, photo_ref: str) -> list[tuple[str, str]]:
@@ -313,7 +362,8 @@ def detail(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespon
         "report": report,
         "history": history,
         "photos": photos,
-        "answers": [entry for entry in history if entry.message],
+        "answers": selectors.report_answers(report, public_only=True),
+        "is_author": is_author(request, report),
         "points": report_points(place, [report]),
         "duplicate_of": _visible_duplicate_target(place, report),
         "supporter_verified": services.verified_resident(request.user),
@@ -342,6 +392,12 @@ def support(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespo
         if report.hidden or not report.is_open:
             raise services.ReportError(
                 services.FieldError("report", _("Ce signalement ne peut plus être soutenu."))
+            )
+        if is_author(request, report):
+            raise services.ReportError(
+                services.FieldError(
+                    "report", _("Vous avez déposé ce signalement : il compte déjà, inutile de le soutenir.")
+                )
             )
         if services.verified_resident(request.user):
             added = services.support_as_resident(
@@ -394,7 +450,7 @@ def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "reports/confirm_email.html",
-        {"error": "", "kind": done.kind, "counted": done.counted, "report": done.report},
+        {"error": "", "kind": done.kind, "counted": done.counted, "own": done.own, "report": done.report},
     )
 
 

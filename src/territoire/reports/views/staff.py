@@ -28,8 +28,10 @@ from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
 from territoire.reports import permissions, selectors, services
 from territoire.reports.forms import (
+    ALL_STATES,
     AnswerForm,
     AssignForm,
+    CategoryForm,
     MergeForm,
     ReasonForm,
     RoundForm,
@@ -94,12 +96,13 @@ def queue(request: HttpRequest, scope_code: str) -> HttpResponse:
         options["zone_id"] = int(chosen["zone"]) if chosen["zone"] else None
         options["category"] = next((c for c in categories if c.service_code == chosen["category"]), None)
         options["overdue_only"] = chosen["overdue"]
-        if chosen["status"] == "closed":
+        options["reference"] = chosen["reference"]
+        if chosen["status"] in ("closed", ALL_STATES):
             options["include_closed"] = True
-        elif chosen["status"] and chosen["status"] != "open":
+        elif chosen["status"]:
             options["status"] = next((s for s in statuses if s.code == chosen["status"]), None)
     reports = selectors.triage_queue(request.user, organisation, **options)
-    if options.get("include_closed"):
+    if filters.is_bound and filters.is_valid() and filters.cleaned_data["status"] == "closed":
         reports = reports.filter(is_open=False)
     page = Paginator(reports, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -124,7 +127,13 @@ def queue(request: HttpRequest, scope_code: str) -> HttpResponse:
 # --------------------------------------------------------------------------- a report's file
 
 
-def _action_forms(report: Report, bound: dict[str, forms.Form] | None = None) -> dict[str, forms.Form]:
+def _categories(report: Report) -> Any:
+    return selectors.categories_of(report.organisation_id).order_by("position", "name")
+
+
+def _action_forms(
+    report: Report, candidates: list[Any], bound: dict[str, forms.Form] | None = None
+) -> dict[str, forms.Form]:
     statuses = ReportStatus.objects.filter(organisation_id=report.organisation_id, active=True).order_by(
         "position"
     )
@@ -133,7 +142,12 @@ def _action_forms(report: Report, bound: dict[str, forms.Form] | None = None) ->
         "status": StatusForm(statuses=statuses, initial={"status": report.status.code}, prefix="status"),
         "answer": AnswerForm(prefix="answer"),
         "assign": AssignForm(crews=crews, initial={"crew": report.crew_id}, prefix="assign"),
-        "merge": MergeForm(prefix="merge"),
+        "category": CategoryForm(
+            categories=_categories(report),
+            initial={"category": report.category.service_code},
+            prefix="category",
+        ),
+        "merge": MergeForm(candidates=candidates, prefix="merge"),
         "hide": ReasonForm(prefix="hide"),
         "unhide": ReasonForm(prefix="unhide"),
         "redact": ReasonForm(prefix="redact"),
@@ -152,13 +166,17 @@ def _render_manage(
     user = request.user
     photos = selectors.staff_photos(report)
     history = selectors.report_history(report, public_only=False)
+    may_triage = permissions.can_triage(user, report.commune)
+    candidates = selectors.merge_candidates(user, report) if may_triage and report.is_open else []
     context = _context(
         place,
         report=report,
         history=history,
         photos=photos,
-        forms=_action_forms(report, bound),
-        may_triage=permissions.can_triage(user, report.commune),
+        answers=selectors.report_answers(report, public_only=False),
+        candidates=candidates,
+        forms=_action_forms(report, candidates, bound),
+        may_triage=may_triage,
         may_moderate=permissions.can_moderate(user, report.commune),
         points=report_points(place, [report]),
         overdue=report.is_open and report.due_at is not None and report.due_at < timezone.now(),
@@ -232,7 +250,11 @@ def change_status(request: HttpRequest, scope_code: str, public_id: UUID) -> Htt
 def answer(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpResponse:
     def perform(report: Report, data: dict[str, Any]) -> None:
         services.add_answer(
-            report, data["text"], actor=request.user, public=data["public"], ip_address=client_ip(request)
+            report,
+            data["text"],
+            actor=request.user,
+            public=bool(data["public"]),
+            ip_address=client_ip(request),
         )
 
     return _act(
@@ -264,16 +286,23 @@ def assign(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespon
 @login_required
 @require_POST
 def merge(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpResponse:
-    place = _staff_place(request, scope_code)
+    """Close the report as a duplicate of one of its nearby candidates (same commune):
+    the choice is checked against the candidates computed again, so a member never merges
+    into a report they were not offered."""
+    candidates: dict[str, Report] = {}
+
+    def make(report: Report) -> MergeForm:
+        found = selectors.merge_candidates(request.user, report) if report.is_open else []
+        candidates.update({str(c.report.public_id): c.report for c in found})
+        return MergeForm(request.POST, candidates=found, prefix="merge")
 
     def perform(report: Report, data: dict[str, Any]) -> None:
-        target = selectors.get_report_for_staff(request.user, data["target"])
-        if target is None or not place.holds(target):
-            raise services.ReportError(
-                services.FieldError("target", _("Aucun signalement de votre territoire n'a cet identifiant."))
-            )
         services.merge_duplicate(
-            report, target, actor=request.user, answer=data["answer"], ip_address=client_ip(request)
+            report,
+            candidates[data["target"]],
+            actor=request.user,
+            answer=data["answer"],
+            ip_address=client_ip(request),
         )
 
     return _act(
@@ -281,10 +310,31 @@ def merge(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpRespons
         scope_code,
         public_id,
         "merge",
-        lambda r: MergeForm(request.POST, prefix="merge"),
+        make,
         perform,
         {"target": "target", "answer": "answer", "status": "target"},
         _("Signalement fusionné avec son doublon."),
+    )
+
+
+@rate_limited("staff_write")
+@login_required
+@require_POST
+def change_category(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpResponse:
+    """File the report under another category, hence another technical service."""
+
+    def perform(report: Report, data: dict[str, Any]) -> None:
+        services.change_category(report, data["category"], actor=request.user, ip_address=client_ip(request))
+
+    return _act(
+        request,
+        scope_code,
+        public_id,
+        "category",
+        lambda r: CategoryForm(request.POST, categories=_categories(r), prefix="category"),
+        perform,
+        {"category": "category"},
+        _("Catégorie modifiée."),
     )
 
 
