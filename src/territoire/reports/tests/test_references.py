@@ -206,8 +206,8 @@ def test_staff_find_a_report_by_its_reference(
 
 # --------------------------------------------------------------------------- migration
 
-BEFORE = [("reports", "0009_email_confirmation")]
-AFTER = [("reports", "0010_reportsux_references_public_answers")]
+BEFORE = [("reports", "0010_legal_translations")]
+AFTER = [("reports", "0011_reportsux_references_public_answers")]
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Any:

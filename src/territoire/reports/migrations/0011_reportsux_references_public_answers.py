@@ -56,7 +56,7 @@ def public_answers_by_rule(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("api", "0003_token_open311"),
-        ("reports", "0009_email_confirmation"),
+        ("reports", "0010_legal_translations"),
         ("territory", "0002_updated_at_indexes"),
     ]
 
