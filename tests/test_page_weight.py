@@ -20,28 +20,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from territoire.core.demo import DEMO_SIREN
-from territoire.core.testing import Crawl, public_routes
+from territoire.core.testing import NOT_CRAWLED, Crawl, public_routes
 
 MAX_BYTES = 150 * 1024
-# Routes the crawl of an anonymous visitor cannot reach as pages, and why.
-NOT_CRAWLED = {
-    "t/<str:scope_code>/indicateurs/<str:code>.csv": "a download",
-    "t/<str:scope_code>/indicateurs/<str:code>.json": "a download",
-    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/resultats/<slug:envelope_code>.pb": "a download",
-    "t/<str:scope_code>/signalements/quartiers.geojson": "a download (the maps' outlines)",
-    "t/<str:scope_code>/signalements/<uuid:public_id>/photos/<uuid:photo_id>/": "an image",
-    "signalements/<uuid:public_id>/": "a short link that redirects to the report",
-    "signalements/confirmer/<str:token>/": "a link sent by e-mail",
-    "t/<str:scope_code>/participer/compte/confirmer/<str:token>/": "a link sent by e-mail",
-    "t/<str:scope_code>/participer/compte/deconnexion/": "an action (POST)",
-    "t/<str:scope_code>/signalements/<uuid:public_id>/soutenir/": "an action (POST)",
-    "t/<str:scope_code>/participer/propositions/<uuid:proposal_id>/signaler/": "an action (POST)",
-    "t/<str:scope_code>/signalements/<uuid:public_id>/merci/": "shown once, after a report is filed",
-    "t/<str:scope_code>/participer/compte/inscription/envoyee/": "shown once, after signing up",
-    "t/<str:scope_code>/participer/compte/": "a signed-in resident's page",
-    "t/<str:scope_code>/participer/compte/recensement/": "a signed-in resident's page",
-    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/proposer/": "a signed-in resident's page",
-}
 
 
 class Assets(HTMLParser):

@@ -25,6 +25,27 @@ from territoire.core.http import is_staff_page
 # Not pages: files, machine interfaces, the back-office, the staff's own sign-in.
 NOT_PAGES = re.compile(r"^/(static|media|admin|api|open311|compte|healthz)/|\.(csv|json|pb|geojson|xml)$")
 
+# The public routes that a crawl of an anonymous visitor does not reach as pages, and why
+# (tests check that it reaches all the others).
+NOT_CRAWLED: dict[str, str] = {
+    "t/<str:scope_code>/indicateurs/<str:code>.csv": "a download",
+    "t/<str:scope_code>/indicateurs/<str:code>.json": "a download",
+    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/resultats/<slug:envelope_code>.pb": "a download",
+    "t/<str:scope_code>/signalements/quartiers.geojson": "a download (the maps' outlines)",
+    "t/<str:scope_code>/signalements/<uuid:public_id>/photos/<uuid:photo_id>/": "an image",
+    "signalements/<uuid:public_id>/": "a short link that redirects to the report",
+    "signalements/confirmer/<str:token>/": "a link sent by e-mail",
+    "t/<str:scope_code>/participer/compte/confirmer/<str:token>/": "a link sent by e-mail",
+    "t/<str:scope_code>/participer/compte/deconnexion/": "an action (POST)",
+    "t/<str:scope_code>/signalements/<uuid:public_id>/soutenir/": "an action (POST)",
+    "t/<str:scope_code>/participer/propositions/<uuid:proposal_id>/signaler/": "an action (POST)",
+    "t/<str:scope_code>/signalements/<uuid:public_id>/merci/": "shown once, after a report is filed",
+    "t/<str:scope_code>/participer/compte/inscription/envoyee/": "shown once, after signing up",
+    "t/<str:scope_code>/participer/compte/": "a signed-in resident's page",
+    "t/<str:scope_code>/participer/compte/recensement/": "a signed-in resident's page",
+    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/proposer/": "a signed-in resident's page",
+}
+
 
 class Links(HTMLParser):
     """The targets of a page's links (``<a href>``)."""
