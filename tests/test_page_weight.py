@@ -34,7 +34,11 @@ class Assets(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag == "link" and values.get("href") and {"stylesheet", "icon"} & set((values.get("rel") or "").split()):
+        if (
+            tag == "link"
+            and values.get("href")
+            and {"stylesheet", "icon"} & set((values.get("rel") or "").split())
+        ):
             self.urls.append(values["href"] or "")
         elif tag in {"script", "img"} and values.get("src"):
             self.urls.append(values["src"] or "")
@@ -88,4 +92,6 @@ def test_every_public_page_of_the_demo_weighs_at_most_150_kb() -> None:
     assert not heavy, f"pages over {MAX_BYTES} bytes: {heavy}"
     reports = f"/t/{DEMO_SIREN}/signalements/"
     assert reports in weights
-    print(f"page weight: {len(weights)} pages, heaviest {max(weights.values())} bytes, reports list {weights[reports]}")
+    print(
+        f"page weight: {len(weights)} pages, heaviest {max(weights.values())} bytes, reports list {weights[reports]}"
+    )

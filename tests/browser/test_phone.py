@@ -110,7 +110,9 @@ def test_every_public_page_fits_a_phone_and_weighs_at_most_150_kb(
         sizes = page.evaluate(CHART_TEXT)
         charts_seen += bool(sizes)
         problems.extend(
-            f"{final}: chart text «{text}» drawn at {size:.1f} px" for size, text in sizes if size < MIN_CHART_TEXT_PX
+            f"{final}: chart text «{text}» drawn at {size:.1f} px"
+            for size, text in sizes
+            if size < MIN_CHART_TEXT_PX
         )
         if page.locator("script[src]").count():
             without_js.goto(path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from django.urls import URLPattern, URLResolver, Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, resolve
 from django.utils import translation
 
 from territoire.core import modules

@@ -73,9 +73,7 @@ def smallest_text_on_a_phone(svg: str) -> float:
 
 
 def monthly(first_year: int, months: int, start: float, step: float) -> list[Point]:
-    return [
-        Point(date(first_year + m // 12, m % 12 + 1, 28), start + m * step) for m in range(months)
-    ]
+    return [Point(date(first_year + m // 12, m % 12 + 1, 28), start + m * step) for m in range(months)]
 
 
 def test_value_axis_writes_numbers_the_french_way_on_french_pages() -> None:
@@ -126,7 +124,8 @@ def test_ten_years_are_ticked_by_year_and_the_target_date_widens_the_axis() -> N
     assert all(re.fullmatch(r"\d{4}", label) for label in labels), labels
     years = [int(label) for label in labels]
     assert years == sorted(years)
-    assert years[0] <= 2016 and years[-1] >= 2026, years
+    assert years[0] <= 2016, years
+    assert years[-1] >= 2026, years
     assert 4 <= len(years) <= 7
 
 
