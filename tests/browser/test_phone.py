@@ -5,7 +5,7 @@ English (the crawl of ``territoire.core.testing``), with a 390-px-wide viewport,
 checks that the page never scrolls sideways (a wide table scrolls inside its own region),
 that chart text stays readable (at least 11 CSS px once the SVG is scaled down) and that
 the page weighs at most 150 KB as transferred, with an empty cache. Pages that run a
-script are measured again without JavaScript.
+script are measured again without JavaScript, and so are a signed-in resident's pages.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import Traffic
 from playwright.sync_api import BrowserContext, Page, expect
+from test_participation import knapsack_budget
 
 from territoire.core.demo import DEMO_SIREN
 from territoire.core.testing import NOT_CRAWLED, Crawl, public_routes
+from territoire.participation.tests.test_views_budgets import PASSWORD
 from territoire.territory.models import Organisation
 
 pytestmark = pytest.mark.browser
@@ -158,3 +160,39 @@ def test_the_reports_map_comes_on_demand_and_fits_a_phone(
     assert traffic.origins() == {live_server.url}
     assert overflow_problems(page, url) == []
     assert errors == []
+
+
+def test_a_signed_in_residents_pages_fit_a_phone(
+    new_context: Callable[..., BrowserContext], demo_territory: Organisation
+) -> None:
+    budget, email = knapsack_budget(demo_territory)
+    page = new_context(viewport=PHONE).new_page()
+    base = f"/t/{demo_territory.siren}/participer/"
+    page.goto(base + "compte/connexion/")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
+    # The same session without JavaScript.
+    without_js = new_context(viewport=PHONE, java_script_enabled=False)
+    without_js.add_cookies(page.context.cookies())
+    plain = without_js.new_page()
+
+    budget_path = f"{base}budgets/{budget.public_id}/"
+    pages = [
+        base + "compte/",
+        base + "compte/recensement/",
+        budget_path + "voter/global/",
+        budget_path + "proposer/",
+    ]
+    problems: list[str] = []
+    for path in [*pages, *("/en" + p for p in pages)]:
+        for tab, label in ((page, path), (plain, f"{path} (without JavaScript)")):
+            response = tab.goto(path)
+            assert response is not None, path
+            assert response.ok, (path, response.status)
+            assert "connexion" not in tab.url, f"{label}: not signed in"
+            problems.extend(overflow_problems(tab, label))
+    page.goto(budget_path + "voter/global/")
+    expect(page.locator("#ballot-total")).to_be_visible()  # the ballot, as measured, with its script
+    assert not problems, "pages wider than a 390-px phone:\n" + "\n".join(problems)
