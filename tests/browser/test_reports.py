@@ -104,9 +104,12 @@ def test_resident_reports_on_the_map_staff_answer_and_the_resident_reads_it(
     resident.on("pageerror", lambda error: errors.append(str(error)))
     visit(resident, NEW)
 
-    # The map appears (JavaScript, under the CSP) with the commune's districts.
+    # The map appears on demand (JavaScript, under the CSP) with the commune's districts.
     map_box = resident.locator(".report-map")
+    expect(map_box).to_be_hidden()
+    resident.get_by_role("button", name="Afficher la carte").click()
     expect(map_box).to_be_visible()
+    expect(map_box).to_be_focused()
     expect(resident.locator(".leaflet-interactive").first).to_be_visible()
     # A click in the middle of a district's outline (an SVG path drawn by Leaflet).
     resident.locator("path.leaflet-interactive").first.click()

@@ -2,14 +2,24 @@
 
 Every chart is paired in its template with a table holding the same data; the SVG
 carries a title and a description for assistive technologies.
+
+Sizes are chosen for a phone first. An SVG with a viewBox scales to its box, text
+included; a 640-unit chart shown 358 px wide (a 390-px screen less the margins) turns
+11-unit labels into 6-px ones. So the charts are drawn about as wide as a phone's
+column (``PHONE_WIDTH``) with ``FONT`` units of text, which stays above 11 CSS px there,
+and the stylesheet caps their width on wider screens so that text stays moderate.
+Numbers and dates on the axes follow the active language (decimal comma in French).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import formats
+from django.utils.dateformat import format as format_date
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,6 +38,65 @@ def _scale(value: float, lo: float, hi: float, out_lo: float, out_hi: float) -> 
 
 def _fmt(x: float) -> str:
     return f"{x:.1f}"
+
+
+# The width of the text column on a 390-px phone (1 rem of margin on each side), the
+# charts' viewBox width, and their text size in viewBox units (12 × 358 / 360 ≈ 11.9 px).
+PHONE_COLUMN = 358
+PHONE_WIDTH = 360
+FONT = 12
+# Average advance of a character of the system sans-serif, in ems: to keep labels apart.
+_CHAR_EM = 0.6
+
+
+def _text_width(text: str, size: float = FONT) -> float:
+    return len(text) * size * _CHAR_EM
+
+
+def number_label(value: float, decimals: int) -> str:
+    """A tick value as the active language writes it ("2,5" in French, "2.5" in English)."""
+    return formats.number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
+
+
+def _decimals(ticks: Sequence[float]) -> int:
+    """The fewest decimals that print every tick exactly (0.5 steps: 1, 0.25: 2)."""
+    for decimals in range(5):
+        if all(math.isclose(round(t, decimals), t, abs_tol=1e-9) for t in ticks):
+            return decimals
+    return 4
+
+
+def _month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def date_ticks(first: date, last: date, *, plot_width: float) -> list[tuple[date, str]]:
+    """Ticks on the first day of months or years, as many as fit side by side.
+
+    The step is the smallest of 1, 2, 3 or 6 months (labelled "janv. 2025") or 1, 2, 5,
+    10 years (labelled "2025") whose labels fit the plot's width, so a two-year history
+    reads "janv. 2025, juil. 2025, janv. 2026…" and a ten-year one "2016, 2018…".
+    """
+    start, end = _month_index(first), _month_index(last)
+    for step in (1, 2, 3, 6, 12, 24, 60, 120):
+        fmt = "Y" if step >= 12 else "N Y"
+        ticks = []
+        for index in range(start, end + 1):
+            tick = date(index // 12, index % 12 + 1, 1)
+            if step >= 12 and (tick.month != 1 or tick.year % (step // 12)):
+                continue
+            if step < 12 and (index % step or tick < first):
+                continue
+            if first <= tick <= last:
+                ticks.append((tick, format_date(tick, fmt)))
+        if not ticks:
+            continue
+        widest = max(_text_width(label) for _t, label in ticks)
+        if len(ticks) * (widest + FONT) <= plot_width:
+            return ticks
+    # Less than a month apart (or nothing fits): the first and last dates themselves.
+    ends = [first] if first == last else [first, last]
+    return [(d, format_date(d, "N Y")) for d in ends]
 
 
 def sparkline(values: Sequence[float], *, width: int = 120, height: int = 28, label: str = "") -> SafeString:
@@ -80,13 +149,12 @@ def line_chart(
     unit: str = "",
     target: Point | None = None,
     baseline: Point | None = None,
-    width: int = 640,
-    height: int = 260,
+    width: int = PHONE_WIDTH,
+    height: int = 230,
 ) -> SafeString:
     """History of an indicator, with its baseline and target when known."""
     if not points:
         return mark_safe("")
-    left, right, top, bottom = 56.0, 16.0, 16.0, 36.0
     all_points = list(points) + [p for p in (target, baseline) if p is not None]
     t_lo = min(p.when for p in all_points).toordinal()
     t_hi = max(p.when for p in all_points).toordinal()
@@ -96,6 +164,11 @@ def line_chart(
         v_lo = 0.0
     ticks = _nice_ticks(v_lo, v_hi)
     v_lo, v_hi = min([v_lo, *ticks]), max([v_hi, *ticks])
+    decimals = _decimals(ticks)
+    labels = [number_label(tick, decimals) for tick in ticks]
+    # The left margin holds the widest value label; the bottom one the date labels.
+    left = max(28.0, max(_text_width(label) for label in labels) + 10)
+    right, top, bottom = 10.0, 22.0, 30.0
 
     def x(d: date) -> float:
         return _scale(d.toordinal(), t_lo, t_hi, left, width - right)
@@ -106,35 +179,41 @@ def line_chart(
     parts: list[str] = [
         format_html(
             '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="chart-title chart-desc" '
-            'focusable="false"><title id="chart-title">{t}</title><desc id="chart-desc">{d}</desc>',
+            'focusable="false" font-size="{f}"><title id="chart-title">{t}</title><desc id="chart-desc">{d}</desc>',
             w=width,
             h=height,
+            f=FONT,
             t=title,
             d=description,
         )
     ]
-    for tick in ticks:
+    for tick, label in zip(ticks, labels, strict=True):
         parts.append(
             format_html(
                 '<line x1="{x1}" x2="{x2}" y1="{y}" y2="{y}" stroke="#d0d4da" stroke-width="1"/>'
-                '<text x="{tx}" y="{ty}" text-anchor="end" font-size="11" fill="#3a3f47">{label}</text>',
+                '<text class="tick-y" x="{tx}" y="{ty}" text-anchor="end" fill="#3a3f47">{label}</text>',
                 x1=_fmt(left),
                 x2=_fmt(width - right),
                 y=_fmt(y(tick)),
-                tx=_fmt(left - 6),
-                ty=_fmt(y(tick) + 4),
-                label=f"{tick:g}",
+                tx=_fmt(left - 5),
+                ty=_fmt(y(tick) + FONT / 3),
+                label=label,
             )
         )
-    first, last = points[0].when, points[-1].when
-    for d, anchor in ((first, "start"), (last, "end")):
+    first, last = min(p.when for p in all_points), max(p.when for p in all_points)
+    for when, label in date_ticks(first, last, plot_width=width - left - right):
+        half = _text_width(label) / 2
+        centre = min(max(x(when), half + 1), width - half - 1)
         parts.append(
             format_html(
-                '<text x="{x}" y="{y}" text-anchor="{a}" font-size="11" fill="#3a3f47">{label}</text>',
-                x=_fmt(x(d)),
-                y=_fmt(height - bottom + 18),
-                a=anchor,
-                label=d.strftime("%m/%Y"),
+                '<line x1="{x}" x2="{x}" y1="{y1}" y2="{y2}" stroke="#5f6670" stroke-width="1"/>'
+                '<text class="tick-x" x="{tx}" y="{ty}" text-anchor="middle" fill="#3a3f47">{label}</text>',
+                x=_fmt(x(when)),
+                y1=_fmt(height - bottom),
+                y2=_fmt(height - bottom + 4),
+                tx=_fmt(centre),
+                ty=_fmt(height - bottom + 4 + FONT + 2),
+                label=label,
             )
         )
     if target is not None:
@@ -161,7 +240,7 @@ def line_chart(
             )
         )
     parts.append(
-        format_html('<text x="{x}" y="12" font-size="11" fill="#3a3f47">{u}</text>', x=_fmt(left), u=unit)
+        format_html('<text x="{x}" y="{y}" fill="#3a3f47">{u}</text>', x=_fmt(left), y=_fmt(FONT + 2), u=unit)
     )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (every part built with format_html)
@@ -224,10 +303,10 @@ def priority_matrix(
     for score in range(1, 6):
         parts.append(
             format_html(
-                '<text x="{x}" y="{y}" text-anchor="middle" font-size="11" fill="#3a3f47">{n}</text>'
-                '<text x="{lx}" y="{ly}" text-anchor="end" font-size="11" fill="#3a3f47">{n}</text>',
+                '<text x="{x}" y="{y}" text-anchor="middle" font-size="14" fill="#3a3f47">{n}</text>'
+                '<text x="{lx}" y="{ly}" text-anchor="end" font-size="14" fill="#3a3f47">{n}</text>',
                 x=_fmt(cx(score)),
-                y=_fmt(size - pad + 14),
+                y=_fmt(size - pad + 16),
                 lx=_fmt(pad - 6),
                 ly=_fmt(cy(score) + 4),
                 n=score,
@@ -236,13 +315,13 @@ def priority_matrix(
     corners = [
         (pad + 4, pad - 6, "start"),
         (pad + inner - 4, pad - 6, "end"),
-        (pad + 4, size - pad + 28, "start"),
-        (pad + inner - 4, size - pad + 28, "end"),
+        (pad + 4, size - pad + 32, "start"),
+        (pad + inner - 4, size - pad + 32, "end"),
     ]
     for (tx, ty, anchor), text in zip(corners, quadrant_labels, strict=False):
         parts.append(
             format_html(
-                '<text x="{x}" y="{y}" text-anchor="{a}" font-size="11" font-weight="600" fill="#1b1f24">{t}</text>',
+                '<text x="{x}" y="{y}" text-anchor="{a}" font-size="14" font-weight="600" fill="#1b1f24">{t}</text>',
                 x=_fmt(tx),
                 y=_fmt(ty),
                 a=anchor,
@@ -251,7 +330,7 @@ def priority_matrix(
         )
     parts.append(
         format_html(
-            '<text x="{x}" y="{y}" text-anchor="middle" font-size="12" fill="#1b1f24">{t}</text>',
+            '<text x="{x}" y="{y}" text-anchor="middle" font-size="14" fill="#1b1f24">{t}</text>',
             x=_fmt(size / 2),
             y=_fmt(size - 4),
             t=x_label,
@@ -259,7 +338,7 @@ def priority_matrix(
     )
     parts.append(
         format_html(
-            '<text x="14" y="{y}" text-anchor="middle" font-size="12" fill="#1b1f24" '
+            '<text x="14" y="{y}" text-anchor="middle" font-size="14" fill="#1b1f24" '
             'transform="rotate(-90 14 {y})">{t}</text>',
             y=_fmt(size / 2),
             t=y_label,
@@ -270,21 +349,21 @@ def priority_matrix(
         by_cell.setdefault((round(item.complexity), round(item.value)), []).append(item)
     for (complexity, value), members in by_cell.items():
         per_row = 1 if len(members) == 1 else 2 if len(members) <= 4 else 3
-        radius = 11.0 if per_row < 3 else 8.0
+        radius = 13.0 if per_row < 3 else 11.0
         rows = (len(members) + per_row - 1) // per_row
         for k, item in enumerate(members):
             col, row = k % per_row, k // per_row
-            x = cx(complexity) + (col - (per_row - 1) / 2) * (2 * radius + 2)
-            y = cy(value) + (row - (rows - 1) / 2) * (2 * radius + 2)
+            x = cx(complexity) + (col - (per_row - 1) / 2) * (2 * radius + 0.5)
+            y = cy(value) + (row - (rows - 1) / 2) * (2 * radius + 0.5)
             parts.append(
                 format_html(
                     '<g><circle cx="{x}" cy="{y}" r="{r}" fill="#1d4f91"/><text x="{x}" y="{ty}" text-anchor="middle" '
                     'font-size="{fs}" fill="#ffffff">{n}</text><title>{label}</title></g>',
                     x=_fmt(x),
                     y=_fmt(y),
-                    ty=_fmt(y + 4),
+                    ty=_fmt(y + 5),
                     r=_fmt(radius),
-                    fs=11 if radius > 9 else 9,
+                    fs=14,
                     n=item.rank,
                     label=item.label,
                 )
@@ -311,20 +390,25 @@ class Bar:
 
 
 def bar_chart(
-    bars: Sequence[Bar], *, title: str, description: str, chart_id: str, width: int = 640
+    bars: Sequence[Bar], *, title: str, description: str, chart_id: str, width: int = PHONE_WIDTH
 ) -> SafeString:
+    """Each row: the label on its own line, then the bar and its value (fits a phone)."""
     if not bars:
         return mark_safe("")
-    row, label_width, value_width, top = 26, 190, 80, 6
+    label_line, bar_height, gap, top = FONT + 4, 12, 8, 4
+    row = label_line + bar_height + gap
     height = top * 2 + row * len(bars)
+    value_width = max(_text_width(b.shown) for b in bars) + 8
     top_value = max((b.value for b in bars if b.value is not None), default=0.0) or 1.0
-    plot = width - label_width - value_width
+    plot = width - value_width
+    longest = int(width / (FONT * _CHAR_EM))
     parts: list[str] = [
         format_html(
             '<svg class="barchart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{i}-title {i}-desc" '
-            'focusable="false"><title id="{i}-title">{t}</title><desc id="{i}-desc">{d}</desc>',
+            'focusable="false" font-size="{f}"><title id="{i}-title">{t}</title><desc id="{i}-desc">{d}</desc>',
             w=width,
             h=height,
+            f=FONT,
             i=chart_id,
             t=title,
             d=description,
@@ -333,22 +417,21 @@ def bar_chart(
     for index, bar in enumerate(bars):
         y = top + index * row
         length = 0.0 if bar.value is None else max(bar.value, 0.0) / top_value * plot
-        label = bar.label if len(bar.label) <= 28 else bar.label[:27] + "…"
+        label = bar.label if len(bar.label) <= longest else bar.label[: longest - 1] + "…"
         parts.append(
             format_html(
-                '<text x="{lx}" y="{ty}" text-anchor="end" font-size="12" fill="#1b1f24">{label}</text>'
-                '<rect class="{cls}" x="{x}" y="{y}" width="{bw}" height="{bh}" fill="{fill}"/>'
-                '<text x="{vx}" y="{ty}" font-size="12" fill="#1b1f24">{shown}</text>',
-                lx=label_width - 6,
-                ty=y + 16,
+                '<text x="0" y="{ly}" fill="#1b1f24">{label}</text>'
+                '<rect class="{cls}" x="0" y="{by}" width="{bw}" height="{bh}" fill="{fill}"/>'
+                '<text x="{vx}" y="{vy}" fill="#1b1f24">{shown}</text>',
+                ly=y + FONT,
                 label=label,
                 cls="bar bar-flagged" if bar.flagged else "bar",
                 fill="#8a5300" if bar.flagged else "#1d4f91",
-                x=label_width,
-                y=y + 3,
+                by=y + label_line,
                 bw=f"{length:.1f}",
-                bh=row - 8,
-                vx=f"{label_width + length + 6:.1f}",
+                bh=bar_height,
+                vx=f"{length + 6:.1f}",
+                vy=y + label_line + bar_height - 1,
                 shown=bar.shown,
             )
         )
