@@ -1,0 +1,256 @@
+"""Find addresses of the Base Adresse Nationale: search as one types, and the nearest to a point.
+
+Both work on SQLite and PostgreSQL with plain B-tree indexes (no trigram extension, no
+full-text engine):
+
+- **search**: the words of every street's normalised name (accent-free, lowercase, only
+  letters and digits) are rows of ``StreetWord``; the most selective word typed is looked
+  up as a *prefix* with a range (``word >= "eco" AND word < "ecp"``), which a B-tree
+  answers whatever the database's collation, since words hold only ``[a-z0-9]``. The other
+  words filter the candidate streets in Python; a house number picks the address on the
+  street, else the street's middle number stands for it.
+- **nearest**: a box around the point on the ``(lat, lon)`` index, widened until it holds
+  an address, then the exact distance in Python.
+
+The figures at the scale of a département (300,000 addresses) are in ``bench/README.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from territoire.territory.models import Address, Commune, StreetWord
+
+SUFFIXES = frozenset({"bis", "ter", "quater", "quinquies", "a", "b", "c", "d", "e", "f"})
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_CANDIDATE_STREETS = 400
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def normalise(text: str) -> str:
+    """Accent-free, lowercase, words of letters and digits separated by one space."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_text = ascii_text.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    return " ".join(_NOT_WORD.sub(" ", ascii_text).split())
+
+
+def street_words(street_key: str) -> set[str]:
+    """The words a street is found by (single letters are too common to look up)."""
+    return {w[:50] for w in street_key.split() if len(w) > 1}
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """The smallest ``[a-z0-9]`` string above every string starting with ``prefix``.
+
+    Bumped within letters and digits only, so the order is the same in every collation
+    (a ``{`` after ``z`` would be ignored by a linguistic one). None: no upper bound.
+    """
+    stem = prefix.rstrip("z")
+    if not stem:
+        return None
+    last = stem[-1]
+    return stem[:-1] + ("a" if last == "9" else chr(ord(last) + 1))
+
+
+@dataclass(frozen=True)
+class Found:
+    """An address (or a street, ``number`` None) for the form and the JSON endpoints."""
+
+    label: str
+    ban_id: str
+    lat: float
+    lon: float
+    commune_insee: str
+    street: str
+    number: str
+    distance_m: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "label": self.label,
+            "id": self.ban_id,
+            "lat": round(self.lat, 6),
+            "lon": round(self.lon, 6),
+            "commune": self.commune_insee,
+        }
+        if self.distance_m is not None:
+            data["distance_m"] = round(self.distance_m)
+        return data
+
+
+def _found(address: Address, *, with_number: bool = True, distance_m: float | None = None) -> Found:
+    label = address.label
+    if not with_number:
+        label = f"{address.street}, {address.postcode} {address.commune.name}".strip()
+    return Found(
+        label=label,
+        ban_id=address.ban_id,
+        lat=address.lat,
+        lon=address.lon,
+        commune_insee=address.commune.insee_code,
+        street=address.street,
+        number=address.housenumber if with_number else "",
+        distance_m=distance_m,
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    number: int | None
+    suffix: str
+    words: tuple[str, ...]
+
+
+def parse_query(text: str) -> Query:
+    """``"12 bis Rue des Écoles"`` → number 12, suffix "bis", words ("rue", "des", "ecoles")."""
+    tokens = normalise(text[:MAX_QUERY_LENGTH]).split()
+    number: int | None = None
+    suffix = ""
+    if tokens and tokens[0].isdigit() and len(tokens[0]) <= 5:
+        number = int(tokens[0])
+        tokens = tokens[1:]
+        if tokens and tokens[0] in SUFFIXES and len(tokens) > 1:
+            suffix, tokens = tokens[0], tokens[1:]
+    elif tokens and re.fullmatch(r"\d{1,5}[a-z]", tokens[0]):  # "12b"
+        number, suffix, tokens = int(tokens[0][:-1]), tokens[0][-1], tokens[1:]
+    return Query(number=number, suffix=suffix, words=tuple(tokens[:MAX_WORDS]))
+
+
+def _matches(words: Iterable[str], haystack: list[str]) -> bool:
+    """Every typed word is the prefix of some word of the street and commune."""
+    return all(any(h.startswith(w) for h in haystack) for w in words)
+
+
+def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Found]:
+    """Addresses (or streets) of ``communes`` matching what was typed, best first.
+
+    Four queries whatever the table's size: the words of the key word's prefix, the
+    candidate streets' matching numbers (or their middle number), and the communes.
+    """
+    query = parse_query(text)
+    by_id = {c.pk: c for c in communes}
+    lookup = [w for w in query.words if len(w) > 1]
+    if not lookup or not by_id:
+        return []
+    # The longest word is the most selective; the others filter the candidates.
+    key = max(lookup, key=len)
+    words = StreetWord.objects.filter(commune_id__in=list(by_id), word__gte=key)
+    upper = prefix_upper_bound(key)
+    if upper is not None:
+        words = words.filter(word__lt=upper)
+    rows = words.values_list("commune_id", "street_key").distinct()[:_CANDIDATE_STREETS]
+    streets: list[tuple[int, str]] = []
+    for commune_id, street_key in rows:
+        haystack = street_key.split() + normalise(by_id[commune_id].name).split()
+        if _matches(query.words, haystack):
+            streets.append((commune_id, street_key))
+    if not streets:
+        return []
+    # Closest matches first: the shorter the street's name, the more of it was typed.
+    streets.sort(key=lambda s: (len(s[1]), s[1], by_id[s[0]].name))
+    streets = streets[: limit * 3]
+    filters: dict[str, Any] = {}
+    if query.number is not None:
+        filters["number"] = query.number
+    candidates = (
+        Address.objects.filter(
+            commune_id__in={c for c, _s in streets}, street_key__in={s for _c, s in streets}, **filters
+        )
+        .select_related("commune")
+        .order_by("commune_id", "street_key", "number", "suffix")
+    )
+    wanted = set(streets)
+    grouped: dict[tuple[int, str], list[Address]] = {}
+    for address in candidates[: limit * 200]:
+        pair = (address.commune_id, address.street_key)
+        if pair in wanted:
+            grouped.setdefault(pair, []).append(address)
+    results: list[Found] = []
+    for pair in streets:
+        addresses = grouped.get(pair)
+        if not addresses:
+            continue
+        if query.number is not None:
+            exact = [a for a in addresses if a.suffix.lower() == query.suffix]
+            for address in exact or addresses:
+                results.append(_found(address))
+        else:
+            results.append(_found(addresses[len(addresses) // 2], with_number=False))
+        if len(results) >= limit:
+            break
+    return results[:limit]
+
+
+def best_match(text: str, communes: Iterable[Commune]) -> Found | None:
+    """The address a typed text names without doubt: a number on one street, or None."""
+    query = parse_query(text)
+    if query.number is None:
+        return None
+    found = [f for f in search(text, communes, limit=3) if f.number]
+    streets = {(f.commune_insee, f.street) for f in found}
+    if len(streets) != 1:
+        return None
+    wanted = f"{query.number} {query.suffix}".strip()
+    exact = [f for f in found if normalise(f.number) == wanted]
+    return exact[0] if exact else None
+
+
+def by_ban_id(ban_id: str, communes: Iterable[Commune]) -> Found | None:
+    ids = [c.pk for c in communes]
+    address = Address.objects.select_related("commune").filter(ban_id=ban_id, commune_id__in=ids).first()
+    return _found(address) if address is not None else None
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def nearest(
+    lat: float, lon: float, communes: Iterable[Commune], *, max_distance_m: float = 300
+) -> Found | None:
+    """The address of ``communes`` nearest to the point, if one lies within ``max_distance_m``.
+
+    A box of ±``step`` metres is read on the ``(lat, lon)`` index, doubled until it holds an
+    address or covers ``max_distance_m``: a few hundred rows at most in a dense town.
+    """
+    ids = [c.pk for c in communes]
+    if not ids:
+        return None
+    step = min(50.0, max_distance_m)
+    while True:
+        dlat = step / 111_320
+        dlon = step / (111_320 * max(0.01, math.cos(math.radians(lat))))
+        rows = list(
+            Address.objects.filter(
+                lat__gte=lat - dlat,
+                lat__lte=lat + dlat,
+                lon__gte=lon - dlon,
+                lon__lte=lon + dlon,
+                commune_id__in=ids,
+            )
+            .select_related("commune")
+            .order_by("pk")[:2000]
+        )
+        if rows or step >= max_distance_m:
+            break
+        step = min(step * 2, max_distance_m)
+    best: tuple[float, Address] | None = None
+    for address in rows:
+        d = distance_m(lat, lon, address.lat, address.lon)
+        if best is None or d < best[0]:
+            best = (d, address)
+    if best is None or best[0] > max_distance_m:
+        return None
+    return _found(best[1], distance_m=best[0])
