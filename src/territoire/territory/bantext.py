@@ -14,11 +14,31 @@ from dataclasses import dataclass
 
 from territoire.territory.addresses import normalise
 
-HEADER = (
-    "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;"
-    "code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;"
-    "libelle_acheminement;nom_afnor;source_position;source_nom_voie;certification_commune;cad_parcelles"
-).split(";")
+HEADER = [
+    "id",
+    "id_fantoir",
+    "numero",
+    "rep",
+    "nom_voie",
+    "code_postal",
+    "code_insee",
+    "nom_commune",
+    "code_insee_ancienne_commune",
+    "nom_ancienne_commune",
+    "x",
+    "y",
+    "lon",
+    "lat",
+    "type_position",
+    "alias",
+    "nom_ld",
+    "libelle_acheminement",
+    "nom_afnor",
+    "source_position",
+    "source_nom_voie",
+    "certification_commune",
+    "cad_parcelles",
+]
 
 
 @dataclass(frozen=True)
