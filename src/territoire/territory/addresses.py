@@ -72,11 +72,18 @@ class Found:
     street: str
     number: str
     distance_m: float | None = None
+    is_street: bool = False  # the street as a whole, its point that of its middle number
+
+    @property
+    def choice(self) -> str:
+        """The value that names this result in a form: the BAN id, ``~`` first for a street."""
+        return f"~{self.ban_id}" if self.is_street else self.ban_id
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "label": self.label,
-            "id": self.ban_id,
+            "id": self.choice,
+            "type": "street" if self.is_street else "housenumber",
             "lat": round(self.lat, 6),
             "lon": round(self.lon, 6),
             "commune": self.commune_insee,
@@ -99,6 +106,7 @@ def _found(address: Address, *, with_number: bool = True, distance_m: float | No
         street=address.street,
         number=address.housenumber if with_number else "",
         distance_m=distance_m,
+        is_street=not with_number,
     )
 
 
@@ -203,10 +211,15 @@ def best_match(text: str, communes: Iterable[Commune]) -> Found | None:
     return exact[0] if exact else None
 
 
-def by_ban_id(ban_id: str, communes: Iterable[Commune]) -> Found | None:
+def by_ban_id(choice: str, communes: Iterable[Commune]) -> Found | None:
+    """The address of ``communes`` with this BAN id; ``~id``: its street (see ``Found.choice``)."""
+    street = choice.startswith("~")
+    ban_id = choice[1:] if street else choice
+    if not ban_id:
+        return None
     ids = [c.pk for c in communes]
     address = Address.objects.select_related("commune").filter(ban_id=ban_id, commune_id__in=ids).first()
-    return _found(address) if address is not None else None
+    return _found(address, with_number=not street) if address is not None else None
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
