@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from territoire.core.geo import haversine_m
 from territoire.territory.models import Address, Commune, StreetWord
 
 SUFFIXES = frozenset({"bis", "ter", "quater", "quinquies", "a", "b", "c", "d", "e", "f"})
@@ -31,7 +32,6 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _CANDIDATE_STREETS = 400
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def normalise(text: str) -> str:
@@ -222,14 +222,6 @@ def by_ban_id(choice: str, communes: Iterable[Commune]) -> Found | None:
     return _found(address, with_number=not street) if address is not None else None
 
 
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine), in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def nearest(
     lat: float, lon: float, communes: Iterable[Commune], *, max_distance_m: float = 300
 ) -> Found | None:
@@ -261,7 +253,7 @@ def nearest(
         step = min(step * 2, max_distance_m)
     best: tuple[float, Address] | None = None
     for address in rows:
-        d = distance_m(lat, lon, address.lat, address.lon)
+        d = haversine_m(lat, lon, address.lat, address.lon)
         if best is None or d < best[0]:
             best = (d, address)
     if best is None or best[0] > max_distance_m:

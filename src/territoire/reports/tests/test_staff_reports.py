@@ -314,8 +314,9 @@ def test_plan_a_round_shows_the_sheet_the_saving_and_the_route(
     sheet = client.get(response["Location"])
     html = sheet.content.decode()
     assert sheet.status_code == 200
-    assert f"{planned.distance_m:.0f} m" in html
-    assert f"{planned.baseline_distance_m:.0f} m" in html
+    # Distances in km, French decimal comma.
+    assert f"{planned.distance_m / 1000:.1f} km".replace(".", ",") in html
+    assert f"{planned.baseline_distance_m / 1000:.1f} km".replace(".", ",") in html
     assert "Économie" in html
     assert 'id="round-route"' in html
     assert html.count('class="done-box"') == len(points)
