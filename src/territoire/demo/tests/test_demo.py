@@ -307,3 +307,21 @@ def test_bad_sizes_are_refused(communes: int, months: int, db: Any) -> None:
         call_command("demo", communes=communes, months=months, seed=1, stdout=io.StringIO())
     assert refused.value.returncode == 2
     assert not Organisation.objects.filter(siren=DEMO_SIREN).exists()
+
+
+def test_addresses_in_ban_format_for_every_commune_inside_its_zones(demo: str) -> None:
+    from territoire.reports import locate
+    from territoire.territory import addresses
+    from territoire.territory.models import Address
+
+    communes = list(Commune.objects.filter(organisation=org()).order_by("insee_code"))
+    counts = {c.insee_code: Address.objects.filter(commune=c).count() for c in communes}
+    assert all(count >= 50 for count in counts.values()), counts
+    index = locate.zone_index()
+    for address in Address.objects.select_related("commune").order_by("?")[:50]:
+        found = index.locate(address.lat, address.lon, {address.commune_id})
+        assert found is not None, address.label
+    valmont = communes[:1]
+    found = addresses.search("12 rue des ecoles", valmont)
+    assert [f.label for f in found] == ["12 Rue des Écoles, 44950 Valmont-sur-Mer"]
+    assert "addresses (BAN format)" in demo
