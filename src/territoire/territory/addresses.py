@@ -137,6 +137,62 @@ def _matches(words: Iterable[str], haystack: list[str]) -> bool:
     return all(any(h.startswith(w) for h in haystack) for w in words)
 
 
+# Words in most streets' names: looked up only when nothing else was typed.
+COMMON_WORDS = frozenset(
+    [
+        "de",
+        "la",
+        "le",
+        "les",
+        "des",
+        "du",
+        "d",
+        "l",
+        "et",
+        "a",
+        "au",
+        "aux",
+        "en",
+        "sur",
+        "sous",
+        "rue",
+        "avenue",
+        "av",
+        "chemin",
+        "route",
+        "impasse",
+        "allee",
+        "place",
+        "boulevard",
+        "bd",
+        "lieu",
+        "dit",
+        "hameau",
+        "quai",
+        "cours",
+        "square",
+    ]
+)
+
+
+def _key_word(words: list[str], communes: Iterable[Commune]) -> str:
+    """The typed word to look up: the most selective one of the street's name.
+
+    Words of a commune's name ("… Nantes") and words in most streets' names ("rue", "de")
+    filter the candidates afterwards instead; the longest remaining word is looked up.
+    """
+    commune_words = {w for c in communes for w in normalise(c.name).split()}
+    for keep in (
+        lambda w: w not in COMMON_WORDS and not any(c.startswith(w) for c in commune_words),
+        lambda w: w not in COMMON_WORDS,
+        lambda w: True,
+    ):
+        chosen = [w for w in words if keep(w)]
+        if chosen:
+            return max(chosen, key=len)
+    return words[0]
+
+
 def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Found]:
     """Addresses (or streets) of ``communes`` matching what was typed, best first.
 
@@ -148,8 +204,7 @@ def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Fo
     lookup = [w for w in query.words if len(w) > 1]
     if not lookup or not by_id:
         return []
-    # The longest word is the most selective; the others filter the candidates.
-    key = max(lookup, key=len)
+    key = _key_word(lookup, by_id.values())
     words = StreetWord.objects.filter(commune_id__in=list(by_id), word__gte=key)
     upper = prefix_upper_bound(key)
     if upper is not None:

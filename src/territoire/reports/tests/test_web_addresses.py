@@ -162,3 +162,24 @@ def test_open311_address_id_alone_locates(client: Client, ban: Territory) -> Non
         "99102",
         "Bourg",
     )
+
+
+IGN_PLAN = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+
+
+def test_the_documented_ign_base_layer_and_the_csp_follow_the_setting(
+    client: Client, territory: Territory, settings: Any
+) -> None:
+    default = client.get(NEW)
+    assert 'data-tiles=""' in default.content.decode()  # outlines only
+    assert "img-src 'self' data:;" in default["Content-Security-Policy"]
+    settings.TERRITOIRE = {**settings.TERRITOIRE, "MAP_TILE_URL": IGN_PLAN, "MAP_TILE_ATTRIBUTION": "© IGN"}
+    response = client.get(NEW)
+    assert "img-src 'self' data: https://data.geopf.fr;" in response["Content-Security-Policy"]
+    assert "TILEMATRIX={z}&amp;TILEROW={y}&amp;TILECOL={x}" in response.content.decode()
+    operations = (Path(__file__).resolve().parents[4] / "docs" / "operations.md").read_text()
+    assert IGN_PLAN in operations
