@@ -219,37 +219,58 @@ def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Fo
         return []
     # Closest matches first: the shorter the street's name, the more of it was typed.
     streets.sort(key=lambda s: (len(s[1]), s[1], by_id[s[0]].name))
-    streets = streets[: limit * 3]
+    # A number: its address on each candidate street; none: one result per street.
+    streets = streets[: limit * 3] if query.number is not None else streets[:limit]
     filters: dict[str, Any] = {}
     if query.number is not None:
         filters["number"] = query.number
-    candidates = (
+    # Tuples, not model instances: a street's every number may be read (a few hundred rows).
+    rows = (
         Address.objects.filter(
             commune_id__in={c for c, _s in streets}, street_key__in={s for _c, s in streets}, **filters
         )
-        .select_related("commune")
         .order_by("commune_id", "street_key", "number", "suffix")
+        .values_list(*_ROW)[: limit * 200]
     )
     wanted = set(streets)
-    grouped: dict[tuple[int, str], list[Address]] = {}
-    for address in candidates[: limit * 200]:
-        pair = (address.commune_id, address.street_key)
+    grouped: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
+    for row in rows:
+        pair = (row[0], row[1])
         if pair in wanted:
-            grouped.setdefault(pair, []).append(address)
+            grouped.setdefault(pair, []).append(row)
     results: list[Found] = []
     for pair in streets:
-        addresses = grouped.get(pair)
-        if not addresses:
+        found = grouped.get(pair)
+        if not found:
             continue
+        commune = by_id[pair[0]]
         if query.number is not None:
-            exact = [a for a in addresses if a.suffix.lower() == query.suffix]
-            for address in exact or addresses:
-                results.append(_found(address))
+            exact = [r for r in found if r[3].lower() == query.suffix]
+            results += [_found_row(r, commune) for r in exact or found]
         else:
-            results.append(_found(addresses[len(addresses) // 2], with_number=False))
+            results.append(_found_row(found[len(found) // 2], commune, with_number=False))
         if len(results) >= limit:
             break
     return results[:limit]
+
+
+_ROW = ("commune_id", "street_key", "number", "suffix", "street", "postcode", "ban_id", "lat", "lon")
+
+
+def _found_row(row: tuple[Any, ...], commune: Commune, *, with_number: bool = True) -> Found:
+    _commune_id, _key, number, suffix, street, postcode, ban_id, lat, lon = row
+    housenumber = f"{number} {suffix}".strip() if with_number and number is not None else ""
+    label = f"{f'{housenumber} {street}'.strip()}, {postcode} {commune.name}".replace(" ,", ",").strip()
+    return Found(
+        label=label,
+        ban_id=ban_id,
+        lat=lat,
+        lon=lon,
+        commune_insee=commune.insee_code,
+        street=street,
+        number=housenumber,
+        is_street=not with_number,
+    )
 
 
 def best_match(text: str, communes: Iterable[Commune]) -> Found | None:
