@@ -307,7 +307,7 @@ def nearest(
     address or covers ``max_distance_m``: a few hundred rows at most in a dense town.
     """
     ids = [c.pk for c in communes]
-    if not ids:
+    if not ids or not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180):
         return None
     step = min(50.0, max_distance_m)
     while True:

@@ -16,6 +16,7 @@ cache under a random reference (see ``forms.keep_pending_photo``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -291,6 +292,8 @@ def complete_address(data: dict[str, Any], place: Place) -> None:
         lat, lon = float(data["lat"]), float(data["long"])
     except (TypeError, ValueError):
         return  # the services say what is wrong with it
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return
     found = geocode.nearest_label(lat, lon, place.communes())
     if found is not None:
         data["address_string"], data["address_id"] = found.label, found.ban_id

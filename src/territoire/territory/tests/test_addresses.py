@@ -98,3 +98,14 @@ def test_search_queries_do_not_grow_with_results(
         addresses.search("rue des ecoles", loaded)
     with django_assert_max_num_queries(4):
         addresses.nearest(47.0053, 2.0053, loaded)
+
+
+def test_nearest_of_an_impossible_point_is_none(loaded: list[Commune]) -> None:
+    for lat, lon in (
+        (float("inf"), 2.0),
+        (float("nan"), 2.0),
+        (47.0, float("-inf")),
+        (91.0, 2.0),
+        (1e308, 1e308),
+    ):
+        assert addresses.nearest(lat, lon, loaded) is None
