@@ -225,7 +225,7 @@ def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Fo
     if query.number is not None:
         filters["number"] = query.number
     # Tuples, not model instances: a street's every number may be read (a few hundred rows).
-    rows = (
+    numbers = (
         Address.objects.filter(
             commune_id__in={c for c, _s in streets}, street_key__in={s for _c, s in streets}, **filters
         )
@@ -234,7 +234,7 @@ def search(text: str, communes: Iterable[Commune], *, limit: int = 8) -> list[Fo
     )
     wanted = set(streets)
     grouped: dict[tuple[int, str], list[tuple[Any, ...]]] = {}
-    for row in rows:
+    for row in numbers:
         pair = (row[0], row[1])
         if pair in wanted:
             grouped.setdefault(pair, []).append(row)
