@@ -350,6 +350,7 @@ TERRITOIRE: dict[str, Any] = {
         "staff_write": os.environ.get("TERRITOIRE_RATE_STAFF_WRITE", "30/m"),
         # Resident writes: reports (web and Open311), "+1", sign-ups, votes, answers.
         "public_write": os.environ.get("TERRITOIRE_RATE_PUBLIC_WRITE", "10/m"),
+        "address_lookup": os.environ.get("TERRITOIRE_RATE_ADDRESS_LOOKUP", "120/m"),
     },
     # Raster tiles behind public maps, e.g. "https://tiles.example.org/{z}/{x}/{y}.png"
     # (its origin is added to the CSP). Empty: maps draw the territory's outlines only and

@@ -10,7 +10,8 @@ PUT, PATCH, DELETE) in a bucket in two ways:
 - by view, with ``@rate_limited("public_write")`` (resident reports, votes, sign-ups,
   "+1"…). A bucket name of its own works too, once it is configured in ``RATE_LIMITS``.
 
-Reads (GET, HEAD, OPTIONS) are never limited. Over the limit the answer is 429 with a
+Reads (GET, HEAD, OPTIONS) are not limited by the middleware; a view may count them
+itself with ``check(request, bucket)`` (the address search, ``address_lookup``). Over the limit the answer is 429 with a
 ``Retry-After`` header (seconds until the window ends), in the error shape the path's
 module declares (``core.responses.edge_error``), a short page elsewhere.
 
@@ -46,6 +47,8 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "login": "10/m",
     "staff_write": "30/m",
     "public_write": "10/m",
+    # Reads that cost a query per keystroke (the address search of the report form).
+    "address_lookup": "120/m",
 }
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ViewFunction = Callable[..., Any]
@@ -136,6 +139,15 @@ def rate_limited(bucket: str) -> Callable[[ViewFunction], ViewFunction]:
         return view
 
     return mark
+
+
+def check(request: HttpRequest, bucket: str) -> HttpResponse | None:
+    """Count a request in ``bucket`` whatever its method: the 429 answer, or None.
+
+    For the few reads worth limiting (a search on each keystroke); writes are counted by
+    the middleware.
+    """
+    return RateLimitMiddleware._check(request, bucket)
 
 
 def too_many(request: HttpRequest, retry_after: int) -> HttpResponse:

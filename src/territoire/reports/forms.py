@@ -215,6 +215,8 @@ class ReportForm(AccessibleForm):
         help_text=_("Par exemple : 12 rue des Écoles, ou « devant la mairie »."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
+    # The BAN address chosen among the suggestions (with or without JavaScript).
+    address_id = forms.CharField(widget=forms.HiddenInput, required=False, max_length=100)
     zone = forms.TypedChoiceField(
         label=_("Quartier"),
         required=False,
@@ -355,6 +357,7 @@ class ReportForm(AccessibleForm):
             "lat": data.get("lat", ""),
             "long": data.get("long", ""),
             "address_string": data.get("address", ""),
+            "address_id": data.get("address_id", ""),
             "email": data.get("email", ""),
             "attribute": self.chosen_attributes(),
         }

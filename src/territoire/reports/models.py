@@ -629,9 +629,21 @@ class Support(models.Model):
 
 
 class Round(TimeStampedModel):
-    """A crew's planned day: depot → assigned open reports → depot (OR-Tools order)."""
+    """A crew's planned day: depot → assigned open reports → depot (OR-Tools order).
+
+    ``commune``: planned from a commune's pages, the round takes that commune's reports
+    only, and shows on that commune's pages only. Empty: the organisation's round.
+    """
 
     crew = models.ForeignKey(Crew, verbose_name=_("équipe"), on_delete=models.CASCADE, related_name="rounds")
+    commune = models.ForeignKey(
+        Commune,
+        verbose_name=_("commune"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     date = models.DateField(_("date"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -664,8 +676,15 @@ class Round(TimeStampedModel):
         return f"{self.crew} — {self.date:%Y-%m-%d}"
 
 
+class LeftOverReason(models.TextChoices):
+    """Why a report assigned to the crew is not among the round's stops."""
+
+    SHIFT = "shift", _("ne tient pas dans la journée")
+    NOT_PLACED = "not_placed", _("non placé : ni repère sur la carte ni adresse trouvée dans la BAN")
+
+
 class RoundStop(models.Model):
-    """A report in a round: visited at ``position`` (1…n), or left over (does not fit the shift)."""
+    """A report in a round: visited at ``position`` (1…n), or left over (``reason`` says why)."""
 
     round = models.ForeignKey(
         Round, verbose_name=_("tournée"), on_delete=models.CASCADE, related_name="stops"
@@ -678,6 +697,11 @@ class RoundStop(models.Model):
     service_minutes = models.FloatField(_("intervention (minutes)"), default=0)
     # The planned arrival: the crew's shift start plus the round's travel and service before.
     expected_at = models.DateTimeField(_("passage prévu"), null=True, blank=True)
+    reason = models.CharField(
+        _("raison (hors tournée)"), max_length=20, choices=LeftOverReason.choices, blank=True
+    )
+    # Metres from the previous stop (the depot for the first): the sheet shows them in km.
+    leg_m = models.FloatField(_("distance depuis l'arrêt précédent (m)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("arrêt de tournée")

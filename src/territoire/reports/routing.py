@@ -63,6 +63,8 @@ class RoundPlan:
     # Minutes from the start of the shift at which the crew reaches each stop of ``order``
     # (travel at the planning speed, plus the service time of the stops before it).
     arrival_minutes: list[float] = field(default_factory=list)
+    # Metres from the previous stop (the depot for the first) to each stop of ``order``.
+    leg_m: list[float] = field(default_factory=list)
 
     def geojson(self) -> dict[str, Any]:
         """The round as a GeoJSON FeatureCollection (positions are [lon, lat], RFC 7946).
@@ -207,10 +209,12 @@ def plan_round(
 
     served = set(visited)
     arrivals: list[float] = []
+    legs: list[float] = []
     elapsed_s, previous = 0, DEPOT
     for k in visited:
         elapsed_s += time_s[previous][k]  # travel to k, plus the service at the previous stop
         arrivals.append(elapsed_s / 60)
+        legs.append(float(matrix[previous][k]))
         previous = k
     travel_minutes = distance_m / metres_per_second / 60
     service_minutes = sum(service_minutes_of[k - 1] for k in visited)
@@ -231,6 +235,7 @@ def plan_round(
         provider=provider.name,
         solve_seconds=time.perf_counter() - started,
         arrival_minutes=arrivals,
+        leg_m=legs,
     )
 
 

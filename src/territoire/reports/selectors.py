@@ -438,10 +438,45 @@ def rounds_of(crew: Crew, *, limit: int = 20) -> QuerySet[Round]:
     return Round.objects.filter(crew=crew).order_by("-date", "-created_at")[:limit]
 
 
+def rounds_at(
+    user: Any, organisation: Organisation, commune: Commune | None, *, crews: list[Crew]
+) -> list[Round]:
+    """The latest rounds listed at a place: a commune's own rounds at its pages; at the
+    organisation's, those whose reports all lie in communes ``user`` may see."""
+    rounds = Round.objects.filter(crew__in=crews).select_related("crew", "commune")
+    if commune is not None:
+        return list(rounds.filter(commune=commune).order_by("-date", "-created_at")[:20])
+    visible = permissions.visible_communes(user, organisation)
+    if visible.count() < organisation.communes.count():
+        rounds = rounds.exclude(
+            pk__in=RoundStop.objects.exclude(report__commune__in=visible).values("round_id")
+        ).exclude(commune__isnull=False, commune__in=Commune.objects.exclude(pk__in=visible))
+    return list(rounds.order_by("-date", "-created_at")[:20])
+
+
+def round_visible(
+    user: Any,
+    organisation: Organisation,
+    commune: Commune | None,
+    planned: Round,
+    stops: list[RoundStop],
+    left_over: list[RoundStop],
+) -> bool:
+    """May ``user`` see this round at this place (see ``rounds_at``)?"""
+    if planned.crew.organisation_id != organisation.pk:
+        return False
+    if commune is not None:
+        return planned.commune_id == commune.pk
+    visible = set(permissions.visible_communes(user, organisation).values_list("pk", flat=True))
+    if planned.commune_id is not None and planned.commune_id not in visible:
+        return False
+    return all(stop.report.commune_id in visible for stop in [*stops, *left_over])
+
+
 def round_with_stops(round_id: Any) -> tuple[Round, list[RoundStop], list[RoundStop]] | None:
     """A round (by public id) with its visited stops in order and its left-over stops."""
     try:
-        planned = Round.objects.select_related("crew").filter(public_id=round_id).first()
+        planned = Round.objects.select_related("crew", "commune").filter(public_id=round_id).first()
     except (DjangoValidationError, ValueError):
         return None
     if planned is None:

@@ -13,7 +13,7 @@ from territoire.core.cache import public_page as cached_page
 from territoire.core.http import staff_page
 from territoire.reports import open311
 from territoire.reports.models import VERSION_KEY
-from territoire.reports.views import public, staff
+from territoire.reports.views import addresses, public, staff
 
 
 def public_page(view: Any) -> Any:
@@ -35,6 +35,8 @@ public_urlpatterns: list[URLPattern | URLResolver] = [
     path(_REPORTS, public_page(public.index), name="reports-index"),
     path(_REPORTS + "nouveau/", public_page(public.new), name="reports-new"),
     path(_REPORTS + "statistiques/", public_page(public.stats), name="reports-stats"),
+    path(_REPORTS + "adresses/", addresses.search, name="reports-address-search"),
+    path(_REPORTS + "adresses/proche/", addresses.nearest, name="reports-address-nearest"),
     path(_REPORTS + "quartiers.geojson", public_page(public.zones_geojson), name="reports-zones"),
     path(_REPORT, public_page(public.detail), name="reports-detail"),
     path(_REPORT + "merci/", public.thanks, name="reports-thanks"),

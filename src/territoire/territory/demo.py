@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import shapely
@@ -11,6 +12,7 @@ from django.contrib.auth import get_user_model
 from shapely.geometry import MultiPoint, Polygon, mapping
 
 from territoire.core.demo import DEMO_SIREN, DemoContext
+from territoire.territory.demo_addresses import populate_addresses
 from territoire.territory.models import Membership, OrganisationKind, Role
 from territoire.territory.services import add_commune, create_organisation, save_zones
 
@@ -132,6 +134,9 @@ def populate(ctx: DemoContext) -> str:
     for other, cell in zip(ctx.commune_objects[1:], cells[1:], strict=True):
         bourg = _feature("Bourg", other.population, cell)
         save_zones(features={"type": "FeatureCollection", "features": [bourg]}, commune=other, source="demo")
+    # Addresses in the BAN's format, generated (no network in the demo): territory.demo_addresses.
+    # Their own random stream: the other demo steps draw the same numbers as before.
+    addresses = populate_addresses(ctx.commune_objects, centres, cells, random.Random(ctx.seed + 1))
 
     User = get_user_model()  # noqa: N806
     people = [
@@ -153,5 +158,6 @@ def populate(ctx: DemoContext) -> str:
         ctx.credentials.append((username, password, str(Role(role).label)))
     return (
         f"{org.name}: {ctx.communes} communes, {len(DISTRICTS)} zones in {valmont.name} and one in each"
-        f" other commune, {len(people)} staff accounts"
+        f" other commune, {sum(addresses.by_commune.values())} addresses (BAN format),"
+        f" {len(people)} staff accounts"
     )

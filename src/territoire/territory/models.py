@@ -203,3 +203,76 @@ class Membership(TimeStampedModel):
 import django.dispatch  # noqa: E402
 
 organisation_created = django.dispatch.Signal()
+
+
+class Address(models.Model):
+    """A postal address of the Base Adresse Nationale (BAN), with its point (WGS 84).
+
+    Imported per commune from the BAN's per-département CSV (``territory.ban``); public
+    open data (Licence Ouverte), no personal data. ``street_key`` is the street's name
+    accent-free and lowercase: the search (``territory.addresses``) compares it, and the
+    words of every street sit in ``StreetWord`` to find a street from any of its words.
+    """
+
+    commune = models.ForeignKey(
+        Commune, verbose_name=_("commune"), on_delete=models.CASCADE, related_name="addresses"
+    )
+    ban_id = models.CharField(_("identifiant BAN"), max_length=60, unique=True)
+    number = models.PositiveIntegerField(_("numéro"), null=True, blank=True)
+    suffix = models.CharField(_("indice de répétition"), max_length=20, blank=True)
+    street = models.CharField(_("voie"), max_length=200)
+    street_key = models.CharField(_("voie (forme normalisée)"), max_length=200)
+    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+
+    class Meta:
+        verbose_name = _("adresse")
+        verbose_name_plural = _("adresses")
+        indexes = [
+            # Search: a street's numbers; reverse lookup: a band of latitude, then longitude.
+            models.Index(fields=["commune", "street_key", "number"], name="territory_address_street"),
+            models.Index(fields=["lat", "lon"], name="territory_address_point"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
+                name="territory_address_point_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def housenumber(self) -> str:
+        if self.number is None:
+            return ""
+        return f"{self.number} {self.suffix}".strip()
+
+    @property
+    def label(self) -> str:
+        """``12 bis rue des Écoles, 44000 Nantes`` (the commune must be loaded)."""
+        street = f"{self.housenumber} {self.street}".strip()
+        return f"{street}, {self.postcode} {self.commune.name}".replace(" ,", ",").strip()
+
+
+class StreetWord(models.Model):
+    """One word of a street's normalised name: the search finds streets by any word's prefix."""
+
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="+")
+    word = models.CharField(max_length=50)
+    street_key = models.CharField(max_length=200)
+
+    class Meta:
+        verbose_name = _("mot d'une voie")
+        verbose_name_plural = _("mots des voies")
+        indexes = [models.Index(fields=["word"], name="territory_streetword_word")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "word", "street_key"], name="territory_streetword_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.word

@@ -359,3 +359,21 @@ def test_the_correction_is_told_apart_from_the_recomputation_it_causes(demo: str
     page = client.get(f"/t/{DEMO_SIREN}/indicateurs/{old.indicator.code}/").content.decode()
     assert "dont 0 corrigée(s) par une personne et 1 recalculée(s) automatiquement" in page
     assert "recalculée automatiquement" in page.split('<tr class="superseded">')[1].split("</tr>")[0]
+
+
+def test_addresses_in_ban_format_for_every_commune_inside_its_zones(demo: str) -> None:
+    from territoire.reports import locate
+    from territoire.territory import addresses
+    from territoire.territory.models import Address
+
+    communes = list(Commune.objects.filter(organisation=org()).order_by("insee_code"))
+    counts = {c.insee_code: Address.objects.filter(commune=c).count() for c in communes}
+    assert all(count >= 50 for count in counts.values()), counts
+    index = locate.zone_index()
+    for address in Address.objects.select_related("commune").order_by("?")[:50]:
+        found = index.locate(address.lat, address.lon, {address.commune_id})
+        assert found is not None, address.label
+    valmont = communes[:1]
+    found = addresses.search("12 rue des ecoles", valmont)
+    assert [f.label for f in found] == ["12 Rue des Écoles, 44950 Valmont-sur-Mer"]
+    assert "addresses (BAN format)" in demo

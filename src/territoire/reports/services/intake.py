@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from territoire.api.models import ApiToken
 from territoire.core.actions import action
 from territoire.core.emails import normalise_email
-from territoire.reports import locate
+from territoire.reports import geocode, locate
 from territoire.reports.models import (
     DESCRIPTION_MAX_LENGTH,
     VERSION_KEY,
@@ -282,6 +282,60 @@ def _resolve_commune(
     return chosen, chosen_zone
 
 
+def _resolve_place(
+    *,
+    organisation: Organisation | None,
+    jurisdiction_id: str,
+    lat: float | None,
+    lon: float | None,
+    texts: dict[str, str],
+    errors: list[FieldError],
+    zone: Zone | int | str | None,
+) -> tuple[Commune | None, Zone | None, float | None, float | None]:
+    """The commune, zone and point: without a point, the BAN address named places it."""
+    coordinates_wrong = any(e.field in ("lat", "long") for e in errors)
+    if (
+        lat is None
+        and lon is None
+        and not coordinates_wrong
+        and (texts["address_id"] or texts["address_string"])
+    ):
+        found = geocode.locate_address(
+            organisation=organisation,
+            jurisdiction_id=jurisdiction_id,
+            address_id=texts["address_id"],
+            address_string=texts["address_string"],
+        )
+        if found is not None:
+            if not texts["address_string"]:
+                texts["address_string"] = found.label
+            texts["address_id"] = texts["address_id"] or found.ban_id
+            located: list[FieldError] = []
+            commune, found_zone = _resolve_commune(
+                organisation=organisation,
+                jurisdiction_id=found.commune_insee,
+                lat=found.lat,
+                lon=found.lon,
+                errors=located,
+            )
+            if not located:
+                return commune, found_zone, found.lat, found.lon
+            # The address is the commune's (the BAN says so) even where no district
+            # outline covers it: placed, without a district.
+            commune, _none = _resolve_commune(
+                organisation=organisation,
+                jurisdiction_id=found.commune_insee,
+                lat=None,
+                lon=None,
+                errors=errors,
+            )
+            return commune, None, found.lat, found.lon
+    commune, found_zone = _resolve_commune(
+        organisation=organisation, jurisdiction_id=jurisdiction_id, lat=lat, lon=lon, errors=errors, zone=zone
+    )
+    return commune, found_zone, lat, lon
+
+
 def validate_submission(
     data: Mapping[str, Any],
     *,
@@ -359,11 +413,12 @@ def validate_submission(
         except DjangoValidationError:
             errors.append(FieldError("media_url", _("Lien http(s) attendu (1 000 caractères au plus).")))
 
-    commune, zone = _resolve_commune(
+    commune, zone, lat, lon = _resolve_place(
         organisation=organisation,
         jurisdiction_id=jurisdiction_id.strip(),
         lat=lat,
         lon=lon,
+        texts=texts,
         errors=errors,
         zone=zone,
     )

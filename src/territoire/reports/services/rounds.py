@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from territoire.core.actions import action
-from territoire.reports import permissions
+from territoire.reports import geocode, permissions
 from territoire.reports.models import (
     VERSION_KEY,
     Crew,
     EventKind,
+    LeftOverReason,
     Report,
     Round,
     RoundStop,
@@ -23,7 +24,51 @@ from territoire.reports.services.errors import ReportForbidden, ReportNotFound
 from territoire.reports.services.history import record_event
 
 if TYPE_CHECKING:
-    pass
+    from territoire.territory.models import Commune
+
+
+def _round_communes(
+    crew: Crew, actor: Any, commune: Commune | None, *, check_rights: bool
+) -> list[int] | None:
+    """The communes whose reports the round takes (None: all the organisation's)."""
+    visible: list[int] | None = None
+    if check_rights and not permissions.access.is_superuser(actor):
+        org_communes = permissions.access.communes_of(crew.organisation)
+        covered = list(permissions.visible_communes(actor, crew.organisation).values_list("pk", flat=True))
+        if len(covered) < org_communes.count():
+            visible = covered
+    if commune is None:
+        return visible
+    if commune.organisation_id != crew.organisation_id or (visible is not None and commune.pk not in visible):
+        raise ReportNotFound(_("Commune introuvable."))
+    return [commune.pk]
+
+
+def _single(commune_ids: list[int] | None) -> int | None:
+    return commune_ids[0] if commune_ids is not None and len(commune_ids) == 1 else None
+
+
+def _place(reports: list[Report]) -> tuple[list[Report], list[Report], list[Report]]:
+    """Reports with a point (some placed now from their BAN address), and those without."""
+    placed: list[Report] = []
+    unplaced: list[Report] = []
+    geocoded: list[Report] = []
+    for report in reports:
+        if report.lat is None or report.lon is None:
+            found = geocode.locate_address(
+                organisation=None,
+                jurisdiction_id=report.commune.insee_code,
+                address_id=report.address_id,
+                address_string=report.address_string,
+            )
+            if found is None:
+                unplaced.append(report)
+                continue
+            report.lat, report.lon = found.lat, found.lon
+            report.address_id = report.address_id or found.ban_id
+            geocoded.append(report)
+        placed.append(report)
+    return placed, unplaced, geocoded
 
 
 def plan_round(
@@ -31,6 +76,7 @@ def plan_round(
     day: date,
     *,
     actor: Any,
+    commune: Commune | None = None,
     provider: Any = None,
     time_limit_s: float = 1.5,
     ip_address: str | None = None,
@@ -39,10 +85,14 @@ def plan_round(
     """Plan ``crew``'s round on ``day`` through the open reports assigned to it.
 
     OR-Tools orders the stops (``routing.plan_round``) within the shift, with each
-    category's service time; reports that do not fit are kept as left-over stops. The
-    nearest-neighbour order a dispatcher would use is computed in the same call, and the
-    saving in % is stored with the route's GeoJSON. ``check_rights=False`` is for the
-    command line and scheduled jobs (the installation's operator, ``actor=None``).
+    category's service time; reports that do not fit are kept as left-over stops with
+    that reason. A report without a point is placed from its address (the BAN) or left
+    over as "not placed": none is dropped silently. The nearest-neighbour order a
+    dispatcher would use is computed in the same call, and the saving in % is stored with
+    the route's GeoJSON. ``commune``: the round of that commune's reports only (planned
+    from its pages); a member whose roles cover some communes only plans over those.
+    ``check_rights=False`` is for the command line and scheduled jobs (the installation's
+    operator, ``actor=None``).
     """
     from territoire.reports import distances, routing
 
@@ -50,11 +100,12 @@ def plan_round(
         if not permissions.access.is_staff_of(actor, crew.organisation_id):
             raise ReportNotFound(_("Équipe introuvable."))
         raise ReportForbidden(_("Votre rôle ne permet pas de planifier une tournée."))
-    reports = list(
-        Report.objects.filter(crew=crew, is_open=True, hidden=False, lat__isnull=False)
-        .select_related("category")
-        .order_by("requested_at", "id")
-    )
+    commune_ids = _round_communes(crew, actor, commune, check_rights=check_rights)
+    assigned = Report.objects.filter(crew=crew, is_open=True, hidden=False)
+    if commune_ids is not None:
+        assigned = assigned.filter(commune_id__in=commune_ids)
+    reports = list(assigned.select_related("category", "commune").order_by("requested_at", "id"))
+    placed, unplaced, geocoded = _place(reports)
     by_id = {str(r.public_id): r for r in reports}
     stops = [
         routing.Stop(
@@ -63,7 +114,7 @@ def plan_round(
             lon=float(r.lon or 0),
             service_minutes=float(r.category.service_minutes),
         )
-        for r in reports
+        for r in placed
     ]
     plan = routing.plan_round(
         (crew.depot_lat, crew.depot_lon),
@@ -87,6 +138,7 @@ def plan_round(
     ) as act:
         planned = Round.objects.create(
             crew=crew,
+            commune_id=commune.pk if commune is not None else _single(commune_ids),
             date=day,
             created_by=actor if staff else None,
             shift_minutes=crew.shift_minutes,
@@ -110,16 +162,35 @@ def plan_round(
                     position=i,
                     service_minutes=s.service_minutes,
                     expected_at=expected[s.id],
+                    leg_m=leg,
                 )
-                for i, s in enumerate(plan.order, start=1)
+                for i, (s, leg) in enumerate(zip(plan.order, plan.leg_m, strict=True), start=1)
             ]
             + [
                 RoundStop(
-                    round=planned, report=by_id[s.id], left_over=True, service_minutes=s.service_minutes
+                    round=planned,
+                    report=by_id[s.id],
+                    left_over=True,
+                    reason=LeftOverReason.SHIFT,
+                    service_minutes=s.service_minutes,
                 )
                 for s in plan.left_over
             ]
+            + [
+                RoundStop(
+                    round=planned,
+                    report=r,
+                    left_over=True,
+                    reason=LeftOverReason.NOT_PLACED,
+                    service_minutes=float(r.category.service_minutes),
+                )
+                for r in unplaced
+            ]
         )
+        # A report placed from its BAN address keeps its point (its page's map shows it).
+        for report in geocoded:
+            report.updated_at = timezone.now()
+        Report.objects.bulk_update(geocoded, ["lat", "lon", "address_id", "updated_at"])
         # Each planned report now has its expected time (Open311 expected_datetime) and a
         # public line in its history; a left-over one keeps what it had.
         now = timezone.now()
@@ -141,6 +212,8 @@ def plan_round(
             "date": day.isoformat(),
             "stops": len(plan.order),
             "left_over": len(plan.left_over),
+            "not_placed": len(unplaced),
+            "placed_from_address": len(geocoded),
             "distance_m": round(plan.distance_m),
             "baseline_m": round(plan.baseline_distance_m),
         }

@@ -317,8 +317,9 @@ def test_plan_a_round_shows_the_sheet_the_saving_and_the_route(
     sheet = client.get(response["Location"])
     html = sheet.content.decode()
     assert sheet.status_code == 200
-    assert f"{planned.distance_m:.0f} m" in html
-    assert f"{planned.baseline_distance_m:.0f} m" in html
+    # Distances in km, French decimal comma.
+    assert f"{planned.distance_m / 1000:.1f} km".replace(".", ",") in html
+    assert f"{planned.baseline_distance_m / 1000:.1f} km".replace(".", ",") in html
     assert "Économie" in html
     assert 'id="round-route"' in html
     assert html.count('class="done-box"') == len(points)
@@ -360,7 +361,8 @@ def test_reports_that_do_not_fit_the_shift_are_listed_as_left_over(
     left = planned.stops.filter(left_over=True).count()
     assert left >= 1
     assert "Hors tournée" in html
-    assert "ne tiennent pas dans la journée" in html
+    # Each left-over report says why (here: it does not fit in the shift).
+    assert html.count("ne tient pas dans la journée") == left
 
 
 def test_round_form_errors_and_other_organisation_crews(

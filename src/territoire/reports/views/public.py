@@ -16,6 +16,7 @@ cache under a random reference (see ``forms.keep_pending_photo``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -36,7 +37,7 @@ from territoire.core.emails import normalise_email
 from territoire.core.http import client_ip
 from territoire.core.ratelimit import rate_limited
 from territoire.core.uploads import serve_upload
-from territoire.reports import selectors, services
+from territoire.reports import geocode, selectors, services
 from territoire.reports.forms import (
     REPORT_FIELDS,
     FilterForm,
@@ -49,6 +50,7 @@ from territoire.reports.forms import (
 from territoire.reports.forms import keep_pending_photo as keep_photo
 from territoire.reports.models import Report
 from territoire.reports.services import confirmations
+from territoire.territory import addresses
 from territoire.territory.models import Commune, Organisation, Scope, Zone
 from territoire.territory.selectors import organisation_of, scope_by_code
 
@@ -231,9 +233,12 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
 
     form = _report_form(request, place, request.POST, request.FILES)
     shape_ok = form.is_valid()
+    if request.POST.get("find_address"):
+        return _address_step(request, place, form)
     # The services check the content even when the form already found a problem, so
     # that every error (e.g. no description and a point outside) is shown at once.
     data, jurisdiction = form.submission()
+    complete_address(data, place)
     if place.commune is not None and not jurisdiction:
         jurisdiction = place.commune.insee_code
     try:
@@ -319,6 +324,53 @@ def is_author(request: HttpRequest, report: Report) -> bool:
         return False
 
 
+def complete_address(data: dict[str, Any], place: Place) -> None:
+    """The address a resident chose (its BAN label), or the one nearest to their pin."""
+    if data.get("address_id"):
+        found = addresses.by_ban_id(data["address_id"], place.communes())
+        if found is None or found.is_street:
+            data["address_id"] = ""  # not an address of the place (or a whole street)
+        if found is not None and not data.get("lat") and not data.get("long"):
+            data["address_string"] = found.label
+            if found.is_street:  # placed on the street's middle number
+                data["lat"], data["long"] = str(found.lat), str(found.lon)
+        return
+    if data.get("address_string") or not (data.get("lat") and data.get("long")):
+        return
+    try:
+        lat, lon = float(data["lat"]), float(data["long"])
+    except (TypeError, ValueError):
+        return  # the services say what is wrong with it
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return
+    found = geocode.nearest_label(lat, lon, place.communes())
+    if found is not None:
+        data["address_string"], data["address_id"] = found.label, found.ban_id
+
+
+def _address_step(request: HttpRequest, place: Place, form: ReportForm) -> HttpResponse:
+    """Without JavaScript: the addresses matching what was typed, to choose from.
+
+    The form comes back with what was entered (no error shown yet) and the photo kept
+    under a reference, as at the duplicates step.
+    """
+    typed = request.POST.get("address", "")
+    found = addresses.search(typed, place.communes(), limit=10)
+    reference = getattr(form, "cleaned_data", {}).get("photo_ref") or ""
+    if form.photo_image is not None and not reference:
+        reference = keep_photo(form.photo_image)
+    initial: dict[str, Any] = {
+        name: values if len(values) > 1 else values[0]
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "find_address", "address_id", "photo_ref")
+    }
+    initial["photo_ref"] = reference
+    step = _report_form(request, place)
+    step.initial = initial
+    context = {**_base_context(place), "form": step, "address_results": found, "address_typed": typed}
+    return render(request, "reports/new.html", context)
+
+
 def _carried_fields(form: ReportForm, photo_ref: str) -> list[tuple[str, str]]:
     """The first step's answers, sent again (hidden) with the confirmation."""
     data = form.cleaned_data
@@ -330,6 +382,7 @@ def _carried_fields(form: ReportForm, photo_ref: str) -> list[tuple[str, str]]:
         ("lat", data.get("lat", "")),
         ("long", data.get("long", "")),
         ("address", data.get("address", "")),
+        ("address_id", data.get("address_id", "")),
         ("zone", str(zone.pk) if zone else ""),
         ("email", data.get("email", "")),
         ("photo_ref", photo_ref),

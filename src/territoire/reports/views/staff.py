@@ -39,7 +39,7 @@ from territoire.reports.forms import (
     StatusForm,
     apply_report_errors,
 )
-from territoire.reports.models import Report, ReportStatus, Round
+from territoire.reports.models import Report, ReportStatus
 from territoire.reports.views.public import Place, map_settings, place_of, report_points
 from territoire.territory import access
 
@@ -439,6 +439,7 @@ def rounds(request: HttpRequest, scope_code: str) -> HttpResponse:
                     form.cleaned_data["crew"],
                     form.cleaned_data["date"],
                     actor=request.user,
+                    commune=place.commune,
                     ip_address=client_ip(request),
                 )
             except services.ReportError as error:
@@ -450,16 +451,16 @@ def rounds(request: HttpRequest, scope_code: str) -> HttpResponse:
         form = RoundForm(crews=crews, initial={"date": timezone.localdate()})
         status = 200
     crew_list = list(crews)
-    recent = (
-        Round.objects.filter(crew__in=crew_list).select_related("crew").order_by("-date", "-created_at")[:20]
-    )
+    recent = selectors.rounds_at(request.user, place.organisation, place.commune, crews=crew_list)
     context = _context(place, form=form, recent=list(recent), crews=crew_list)
     return render(request, "reports/staff/rounds.html", context, status=status)
 
 
 def _round(request: HttpRequest, place: Place, public_id: UUID) -> tuple[Any, list[Any], list[Any]]:
+    """A round shown at this place to this member, or 404: a commune's round at its own
+    pages only, and a round only to a member who may see every report in it."""
     found = selectors.round_with_stops(public_id)
-    if found is None or found[0].crew.organisation_id != place.organisation.pk:
+    if found is None or not selectors.round_visible(request.user, place.organisation, place.commune, *found):
         raise Http404("unknown round")
     return found
 
@@ -503,6 +504,9 @@ def round_sheet(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpR
     place = _rounds_place(request, scope_code)
     planned, stops, left_over = _round(request, place, public_id)
     saved_m = planned.baseline_distance_m - planned.distance_m
+    for stop in stops:
+        stop.leg_km = stop.leg_m / 1000 if stop.leg_m is not None else None
+    legs_m = sum(stop.leg_m or 0 for stop in stops)
     context = _context(
         place,
         round=planned,
@@ -510,6 +514,10 @@ def round_sheet(request: HttpRequest, scope_code: str, public_id: UUID) -> HttpR
         left_over=left_over,
         route=round_map(planned, stops),
         saved_km=saved_m / 1000,
+        planned_km=planned.distance_m / 1000,
+        baseline_km=planned.baseline_distance_m / 1000,
+        # Rounds planned before legs were stored show no return leg rather than a false one.
+        return_km=(planned.distance_m - legs_m) / 1000 if all(s.leg_m is not None for s in stops) else None,
     )
     return render(request, "reports/staff/round.html", context)
 

@@ -156,7 +156,8 @@
       return found;
     }
 
-    function choose(latlng, announce) {
+    // fromAddress: placed from a chosen address (address.js), so no reverse lookup.
+    function choose(latlng, announce, fromAddress) {
       var lat = Math.round(latlng.lat * 1e6) / 1e6;
       var lon = Math.round(latlng.lng * 1e6) / 1e6;
       latInput.value = String(lat);
@@ -177,8 +178,16 @@
           text += " " + (element.getAttribute("data-outside-text") || "");
         }
         setText(statusId, text);
+        if (!fromAddress && typeof CustomEvent === "function") {
+          element.dispatchEvent(new CustomEvent("territoire:pin", { bubbles: true, detail: { lat: lat, lon: lon } }));
+        }
       }
     }
+    element.addEventListener("territoire:place", function (event) {
+      var here = L.latLng(event.detail.lat, event.detail.lon);
+      map.setView(here, Math.max(map.getZoom(), 17));
+      choose(here, true, true);
+    });
 
     var lat = parseFloat(latInput.value);
     var lon = parseFloat(lonInput.value);

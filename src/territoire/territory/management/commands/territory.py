@@ -1,4 +1,4 @@
-"""territoire territory import-cog | import-zones"""
+"""territoire territory import-cog | import-zones | import-addresses"""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
+from territoire.territory.ban import AddressImportError, import_addresses
 from territoire.territory.models import Commune
 from territoire.territory.services import TerritoryImportError, import_cog, import_zones
 
@@ -29,12 +31,23 @@ class Command(BaseCommand):
         zones = sub.add_parser("import-zones", help="import a commune's zones (districts) from GeoJSON")
         zones.add_argument("file", type=Path, help="a GeoJSON FeatureCollection of Polygons")
         zones.add_argument("--commune", required=True, help="INSEE code of the commune")
+        addresses = sub.add_parser(
+            "import-addresses",
+            help="import the territory's addresses from the BAN's per-département CSV (adresses-XX.csv[.gz])",
+        )
+        addresses.add_argument("file", type=Path, help="adresses-XX.csv or adresses-XX.csv.gz (BAN)")
+        addresses.add_argument(
+            "--commune", action="append", default=[], help="INSEE code to import (repeat); default: all"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         try:
             if options["action"] == "import-cog":
                 self._import_cog(options)
+            elif options["action"] == "import-addresses":
+                self._import_addresses(options)
+                return
             else:
                 self._import_zones(options)
         except TerritoryImportError as exc:
@@ -54,6 +67,51 @@ class Command(BaseCommand):
             f"{len(summary.unchanged)} unchanged, {len(summary.detached)} detached"
             + (f" ({', '.join(summary.detached)})" if summary.detached else "")
             + f"; population {org.population:,}."
+        )
+
+    def _import_addresses(self, options: dict[str, Any]) -> None:
+        started = time.monotonic()
+        communes = Commune.objects.filter(organisation__isnull=False)
+        if options["commune"]:
+            communes = communes.filter(insee_code__in=options["commune"])
+            unknown = sorted(set(options["commune"]) - set(communes.values_list("insee_code", flat=True)))
+            if unknown:
+                raise CommandError(
+                    _("--commune %(codes)s : commune inconnue du territoire.")
+                    % {"codes": ", ".join(unknown)},
+                    returncode=2,
+                )
+        self.stdout.write(_("Lecture de %(file)s…") % {"file": options["file"]})
+        try:
+            summary = import_addresses(
+                options["file"], communes=list(communes), progress=lambda m: self.stdout.write(m)
+            )
+        except AddressImportError as exc:
+            raise CommandError(f"{exc}\n" + _("Rien n'a été écrit."), returncode=2) from exc
+        names = dict(communes.values_list("insee_code", "name"))
+        for code, count in sorted(summary.by_commune.items()):
+            self.stdout.write(
+                _("%(name)s (%(code)s) : %(n)s adresses (%(before)s avant).")
+                % {
+                    "name": names.get(code, code),
+                    "code": code,
+                    "n": count,
+                    "before": summary.replaced.get(code, 0),
+                }
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "%(n)s adresses importées pour %(c)s commune(s) ; %(lines)s lignes lues, %(skipped)s d'autres communes ignorées, en %(s).1f s."
+                )
+                % {
+                    "n": sum(summary.by_commune.values()),
+                    "c": len(summary.by_commune),
+                    "lines": summary.lines,
+                    "skipped": summary.skipped,
+                    "s": time.monotonic() - started,
+                }
+            )
         )
 
     def _import_zones(self, options: dict[str, Any]) -> None:
