@@ -23,10 +23,16 @@ from territoire.territory.services import add_commune, create_organisation
 # and cache-free tests stay as they are. The default, database cache is tested by name
 # (core/tests/test_checks.py), with its table made there.
 # Pages follow every write at once (no lag behind a busy module, versions read at every
-# request; core/tests/test_cache.py tests both by name).
+# request), and cache.clear() empties the page cache (no copies kept per process):
+# core/tests/test_cache.py tests all three by name.
 override_settings(
     CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}},
-    TERRITOIRE={**settings.TERRITOIRE, "PAGE_CACHE_LAG_SECONDS": 0, "PAGE_CACHE_VERSION_SECONDS": 0},
+    TERRITOIRE={
+        **settings.TERRITOIRE,
+        "PAGE_CACHE_LAG_SECONDS": 0,
+        "PAGE_CACHE_VERSION_SECONDS": 0,
+        "PAGE_CACHE_LOCAL_PAGES": 0,
+    },
 ).enable()
 
 DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})

@@ -342,6 +342,8 @@ TERRITOIRE: dict[str, Any] = {
     # How long a process trusts the data versions it read, in seconds: a cached page then
     # costs no query, and a changed figure reaches every visitor within that time.
     "PAGE_CACHE_VERSION_SECONDS": float(os.environ.get("TERRITOIRE_PAGE_CACHE_VERSION_SECONDS", "1")),
+    # Pages each process keeps in memory before the shared cache (0: none).
+    "PAGE_CACHE_LOCAL_PAGES": int(os.environ.get("TERRITOIRE_PAGE_CACHE_LOCAL_PAGES", "256")),
     # Public writes per client address ("count/s|m|h"); "" turns a bucket off. Counters live
     # in the default cache: production must use a shared one (Redis) for all workers.
     "RATE_LIMITS": {

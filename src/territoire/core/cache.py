@@ -207,12 +207,19 @@ class _LocalPages:
     exactly as in the shared cache, versions included, so they are never staler than it.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int | None = None) -> None:
+        self.size = size  # None: ``PAGE_CACHE_LOCAL_PAGES``
         self.entries: OrderedDict[str, Kept] = OrderedDict()
         self.lock = threading.Lock()
 
+    def capacity(self) -> int:
+        if self.size is not None:
+            return self.size
+        return int(settings.TERRITOIRE.get("PAGE_CACHE_LOCAL_PAGES", LOCAL_PAGES))
+
     def get(self, key: str, now: float) -> Kept | None:
+        if not self.capacity():
+            return None
         with self.lock:
             entry = self.entries.get(key)
             if entry is None:
@@ -224,10 +231,13 @@ class _LocalPages:
             return entry
 
     def put(self, key: str, entry: Kept) -> None:
+        size = self.capacity()
+        if not size:
+            return
         with self.lock:
             self.entries[key] = entry
             self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
+            while len(self.entries) > size:
                 self.entries.popitem(last=False)
 
     def clear(self) -> None:
@@ -235,7 +245,7 @@ class _LocalPages:
             self.entries.clear()
 
 
-_local = _LocalPages(LOCAL_PAGES)
+_local = _LocalPages()
 
 
 def clear_local() -> None:

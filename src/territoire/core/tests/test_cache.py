@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
@@ -200,3 +201,14 @@ def test_versions_read_inside_a_transaction_are_not_trusted_later() -> None:
     with override_settings(TERRITOIRE={**settings.TERRITOIRE, "PAGE_CACHE_VERSION_SECONDS": 60}):
         page_cache._versions(("published",))  # the test runs inside a transaction
         assert ("published",) not in page_cache._read_versions
+
+
+def test_the_process_copy_serves_without_the_shared_cache() -> None:
+    view = Counter()
+    with override_settings(TERRITOIRE={**settings.TERRITOIRE, "PAGE_CACHE_LOCAL_PAGES": 8}):
+        serve_cached(get(), view, VERSIONS)
+        cache.clear()  # the shared cache forgets it; this process still holds its copy
+        assert serve_cached(get(), view, VERSIONS).content == b"render 1"
+    # Without copies per process (the tests' setting), the shared cache is all there is.
+    cache.clear()
+    assert serve_cached(get(), view, VERSIONS).content == b"render 2"

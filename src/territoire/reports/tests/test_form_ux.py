@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from territoire.core.cache import bump_data_version
 from territoire.participation.models import Participant
 from territoire.reports.models import Report, ReportPhoto, ServiceAttribute
 from territoire.reports.tests.conftest import ALPHA_SUD, Territory, jpeg_bytes
@@ -122,6 +123,7 @@ def test_answers_are_shown_to_staff_and_the_public_ones_to_everyone(
     assert "A12" not in lamp_page
     # Unless staff mark the question public (the lamp-post number holds no personal data).
     ServiceAttribute.objects.filter(category=territory.eclairage, code="poteau").update(public=True)
+    bump_data_version("reports")  # as the services do: the cached page follows
     assert "A12" in public.get(detail(lamp)).content.decode()
     # Staff handling the report see every answer, the internal ones marked.
     client.force_login(make_staff(territory.organisation, role=Role.AGENT))
@@ -194,8 +196,10 @@ def test_french_plurals_of_the_supports(territory: Territory, make_report: Calla
     assert "0 personnes" not in page
     assert "a encore confirmé ce problème" in page
     Report.objects.filter(pk=report.pk).update(supporters_count=1)
+    bump_data_version("reports")  # as the services do: the cached page follows
     assert "1 personne a confirmé ce problème" in Client().get(detail(report)).content.decode()
     Report.objects.filter(pk=report.pk).update(supporters_count=2)
+    bump_data_version("reports")
     assert "2 personnes ont confirmé ce problème" in Client().get(detail(report)).content.decode()
 
 
