@@ -18,6 +18,8 @@ import pytest
 from conftest import Traffic
 from playwright.sync_api import BrowserContext, Page, expect
 from test_participation import knapsack_budget
+from tests.browser.ecoindex import DOM_ELEMENTS, REQUESTS, grade
+from tests.browser.ecoindex import score as ecoindex_score
 
 from territoire.core.demo import DEMO_SIREN
 from territoire.core.testing import NOT_CRAWLED, Crawl, public_routes
@@ -87,7 +89,7 @@ def overflow_problems(page: Page, label: str) -> list[str]:
     return [f"{label}: {result['scrollWidth']} px wide — " + "; ".join(result["culprits"])]
 
 
-def test_every_public_page_fits_a_phone_and_weighs_at_most_150_kb(
+def test_every_public_page_fits_a_phone_weighs_at_most_150_kb_and_is_ecoindex_a(
     new_context: Callable[..., BrowserContext], demo_territory: Organisation
 ) -> None:
     page = new_context(viewport=PHONE).new_page()
@@ -98,6 +100,7 @@ def test_every_public_page_fits_a_phone_and_weighs_at_most_150_kb(
     without_js = new_context(viewport=PHONE, java_script_enabled=False).new_page()
     problems: list[str] = []
     weights: dict[str, int] = {}
+    ecoindex: dict[str, float] = {}
     charts_seen = 0
 
     def fetch(path: str) -> tuple[str, str] | None:
@@ -109,6 +112,9 @@ def test_every_public_page_fits_a_phone_and_weighs_at_most_150_kb(
         final = path_of(page.url)
         problems.extend(overflow_problems(page, final))
         weights[final] = page.evaluate(TRANSFERRED)
+        ecoindex[final] = ecoindex_score(
+            page.evaluate(DOM_ELEMENTS), page.evaluate(REQUESTS), weights[final] / 1024
+        )
         sizes = page.evaluate(CHART_TEXT)
         charts_seen += bool(sizes)
         problems.extend(
@@ -133,7 +139,12 @@ def test_every_public_page_fits_a_phone_and_weighs_at_most_150_kb(
     assert not problems, "pages wider than a 390-px phone or with unreadable charts:\n" + "\n".join(problems)
     heavy = {path: size for path, size in weights.items() if size > MAX_BYTES}
     assert not heavy, f"pages over {MAX_BYTES} bytes as transferred: {heavy}"
-    print(f"phone crawl: {len(visited)} pages, heaviest {max(weights.values())} bytes transferred")
+    below_a = {path: round(value, 1) for path, value in ecoindex.items() if grade(value) != "A"}
+    assert not below_a, f"pages below EcoIndex A: {below_a}"
+    print(
+        f"phone crawl: {len(visited)} pages, heaviest {max(weights.values())} bytes transferred, "
+        f"lowest EcoIndex {min(ecoindex.values()):.1f}"
+    )
 
 
 def test_the_reports_map_comes_on_demand_and_fits_a_phone(
@@ -194,5 +205,5 @@ def test_a_signed_in_residents_pages_fit_a_phone(
             assert "connexion" not in tab.url, f"{label}: not signed in"
             problems.extend(overflow_problems(tab, label))
     page.goto(budget_path + "voter/global/")
-    expect(page.locator("#ballot-total")).to_be_visible()  # the ballot, as measured, with its script
+    expect(page.locator("#ballot-totals")).to_be_visible()  # the ballot, as measured, with its script
     assert not problems, "pages wider than a 390-px phone:\n" + "\n".join(problems)

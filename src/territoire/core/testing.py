@@ -44,6 +44,22 @@ NOT_CRAWLED: dict[str, str] = {
     "t/<str:scope_code>/participer/compte/": "a signed-in resident's page",
     "t/<str:scope_code>/participer/compte/recensement/": "a signed-in resident's page",
     "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/proposer/": "a signed-in resident's page",
+    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/voter/<slug:envelope_code>/": (
+        "a signed-in resident's page"
+    ),
+    "t/<str:scope_code>/participer/budgets/<uuid:budget_id>/voter/<slug:envelope_code>/recu/": (
+        "a signed-in resident's page (the receipt after voting)"
+    ),
+    "t/<str:scope_code>/indicateurs/<str:code>/tableur.csv": "a download",
+    "t/<str:scope_code>/indicateurs.csv": "a download",
+    "t/<str:scope_code>/indicateurs-tableur.csv": "a download",
+    "t/<str:scope_code>/signalements/adresses/": "JSON for the address field (and its no-JavaScript step)",
+    "t/<str:scope_code>/signalements/adresses/proche/": "JSON for the address field",
+    "t/<str:scope_code>/participer/recu/": "reached with a receipt's code (tests/browser/test_participation.py)",
+    "mentions-legales/": "the page under t/<code>/, for pages of no territory (error pages)",
+    "accessibilite/": "the page under t/<code>/, for pages of no territory (error pages)",
+    "donnees-personnelles/": "the page under t/<code>/, for pages of no territory (error pages)",
+    "donnees/": "the page under t/<code>/, for pages of no territory (error pages)",
 }
 
 

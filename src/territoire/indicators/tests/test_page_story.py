@@ -98,7 +98,10 @@ def test_the_page_says_why_the_baseline_differs_from_the_history(
 def test_the_communes_side_by_side(client: Client, aggregated: IndicatorDefinition) -> None:
     html = client.get(page(ORG, PUBLIC_CODE)).content.decode()
     table = html.split("Les communes côte à côte")[1].split("</table>")[0]
-    assert '<div class="table-scroll"><table>' in html.split("Les communes côte à côte")[1][:200]
+    assert (
+        '<div class="table-scroll" tabindex="0" role="region"'
+        in html.split("Les communes côte à côte")[1][:200]
+    )
     for month in ("octobre 2024", "novembre 2024", "décembre 2024"):
         assert f">{month}</th>" in table
     alpha = table.split(">Alpha</th>")[1].split("</tr>")[0]

@@ -149,13 +149,13 @@ def projects(request: HttpRequest, scope_code: str) -> HttpResponse:
             for q in (Quadrant.QUICK_WIN, Quadrant.MAJOR_PROJECT, Quadrant.FILLER, Quadrant.RECONSIDER)
         ],
     )
-    context = {
-        "scope": scope,
-        "organisation": organisation,
-        "ordered": ordered,
-        "matrix": matrix,
-        "all_projects": selectors.projects(organisation).order_by("axis__position", "title"),
-    }
+    # One table: the active projects in the proposed order, then the others by axis.
+    everything = list(selectors.projects(organisation).order_by("axis__position", "title"))
+    by_pk = {project.pk: project for project in everything}
+    rows = [(rank, candidate, by_pk.get(project.pk, project)) for rank, project, candidate in ordered]
+    ranked = {project.pk for _rank, _candidate, project in rows}
+    rows += [(None, None, project) for project in everything if project.pk not in ranked]
+    context = {"scope": scope, "organisation": organisation, "rows": rows, "matrix": matrix}
     return render(request, "roadmap/projects.html", context)
 
 
