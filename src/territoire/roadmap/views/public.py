@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from territoire.indicators import wording
 from territoire.indicators.models import Periodicity
 from territoire.indicators.status import Status
 from territoire.roadmap import selectors
+from territoire.roadmap.models import Project
 from territoire.roadmap.prioritisation import QUADRANT_LABELS, Quadrant
 from territoire.territory import access
 from territoire.territory.models import Organisation, Scope
@@ -152,7 +154,9 @@ def projects(request: HttpRequest, scope_code: str) -> HttpResponse:
     # One table: the active projects in the proposed order, then the others by axis.
     everything = list(selectors.projects(organisation).order_by("axis__position", "title"))
     by_pk = {project.pk: project for project in everything}
-    rows = [(rank, candidate, by_pk.get(project.pk, project)) for rank, project, candidate in ordered]
+    rows: list[tuple[int | None, Any, Project]] = [
+        (rank, candidate, by_pk.get(project.pk, project)) for rank, project, candidate in ordered
+    ]
     ranked = {project.pk for _rank, _candidate, project in rows}
     rows += [(None, None, project) for project in everything if project.pk not in ranked]
     context = {"scope": scope, "organisation": organisation, "rows": rows, "matrix": matrix}
