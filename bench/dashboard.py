@@ -23,6 +23,7 @@ from typing import Any
 import loadgen
 from common import (
     LOOPBACK,
+    SERVER_THREADS,
     fresh_sqlite,
     gunicorn_server,
     http_request,
@@ -189,7 +190,7 @@ def report(
             "months": args.months,
             "seed": args.seed,
             "database": "sqlite",
-            "server": f"gunicorn, {args.workers} sync workers",
+            "server": f"gunicorn, {args.workers} workers × {SERVER_THREADS} threads",
             "load_generator": extra["generator"],
             "threads": args.threads,
             "connections": args.connections,

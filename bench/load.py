@@ -36,6 +36,7 @@ import loadgen
 import open311
 from common import (
     LOOPBACK,
+    SERVER_THREADS,
     Database,
     gunicorn_server,
     http_request,
@@ -556,7 +557,7 @@ def run_one(args: argparse.Namespace, kind: str, generator: str) -> dict[str, An
             "seed": args.seed,
             "database": kind,
             "cache": "Redis" if args.cache == "redis" else "the settings' default",
-            "server": f"gunicorn, {args.workers} sync workers"
+            "server": f"gunicorn, {args.workers} workers × {SERVER_THREADS} threads"
             + ("" if args.keep_rate_limits else ", public write rate limit off"),
             "load_generator": f"{generator} (reads, saturation writes); paced Python client (storm writes)",
             "connections": args.connections,

@@ -39,6 +39,7 @@ from urllib.parse import quote, urlencode
 import loadgen
 from common import (
     LOOPBACK,
+    SERVER_THREADS,
     Database,
     ReadConnection,
     database_count,
@@ -1117,7 +1118,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "zone_vertices": args.zone_vertices,
             "database": "sqlite",
-            "server": f"gunicorn, {args.workers} sync workers, rate limits off",
+            "server": f"gunicorn, {args.workers} workers × {SERVER_THREADS} threads, rate limits off",
             "load_generator": generator,
             "threads": args.threads,
             "connections": args.connections,
