@@ -12,6 +12,11 @@ class RoadmapConfig(modules.ModuleConfig):
         api_router="territoire.roadmap.api.router",
         public_urls="territoire.roadmap.urls.public_urlpatterns",
         demo="territoire.roadmap.demo.populate",
+        navigation=(
+            modules.Navigation(_("Tableau de bord"), "home"),
+            modules.Navigation(_("Projets"), "projects"),
+            modules.Navigation(_("Partenaires"), "partners"),
+        ),
         staff_links=(
             modules.StaffLink(
                 _("Registre des risques"), "risks", allowed="territoire.territory.access.is_organisation_wide"
