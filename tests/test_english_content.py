@@ -31,6 +31,7 @@ SPOTS = [
     ),
     ("/t/{s}/signalements/nouveau/", "Pothole or damaged road surface", "Nid-de-poule ou chaussée dégradée"),
     ("/t/{s}/signalements/nouveau/", "How big is it?", "Quelle est sa taille ?"),
+    ("/t/{s}/signalements/nouveau/", "Under 20 cm", "Moins de 20 cm"),  # a question's choice
     (
         "/t/{s}/participer/consultations/",
         "Which online services first?",

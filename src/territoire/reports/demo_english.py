@@ -36,10 +36,38 @@ ENGLISH = {
 }
 
 
+# The questions' choices (``name_en`` beside ``name`` in each value).
+CHOICES = {
+    "Moins de 20 cm": "Under 20 cm",
+    "20 à 50 cm": "20 to 50 cm",
+    "Plus de 50 cm": "Over 50 cm",
+    "Oui": "Yes",
+    "Non": "No",
+    "Éteint": "Off",
+    "Clignote": "Flickering",
+    "Allumé en journée": "On in daytime",
+    "Quelques sacs": "A few bags",
+    "Un coffre de voiture": "A car boot",
+    "Un camion": "A lorry",
+}
+
+
 def translate(organisation: Organisation) -> int:
-    """Fill the English of the demo's categories, groups and questions; how many were filled."""
-    return fill_english(
+    """Fill the English of the demo's categories, groups, questions and their choices; how
+    many were filled."""
+    filled = fill_english(
         ServiceCategory.objects.filter(organisation=organisation), ("name", "group"), ENGLISH
     ) + fill_english(
         ServiceAttribute.objects.filter(category__organisation=organisation), ("description",), ENGLISH
     )
+    for attribute in ServiceAttribute.objects.filter(category__organisation=organisation).exclude(values=[]):
+        changed = False
+        for value in attribute.values:
+            english = CHOICES.get(str(value.get("name"))) if isinstance(value, dict) else None
+            if english and not value.get("name_en"):
+                value["name_en"] = english
+                changed = True
+        if changed:
+            attribute.save(update_fields=["values"])
+            filled += 1
+    return filled

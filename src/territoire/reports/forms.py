@@ -387,7 +387,7 @@ def attribute_field(attribute: ServiceAttribute) -> forms.Field:
 def _attribute_field(attribute: ServiceAttribute) -> forms.Field:
     label = attribute.description
     help_text = attribute.datatype_description
-    choices = [(str(v.get("key")), str(v.get("name"))) for v in attribute.values if isinstance(v, dict)]
+    choices = [(str(v.get("key")), attribute.value_name(v)) for v in attribute.values if isinstance(v, dict)]
     kind = attribute.datatype
     if kind == AttributeDatatype.SINGLEVALUELIST:
         return forms.ChoiceField(

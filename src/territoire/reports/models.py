@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from territoire.api.models import ApiToken
@@ -204,9 +205,16 @@ class ServiceAttribute(models.Model):
             AttributeDatatype.NUMBER,
         )
 
+    @staticmethod
+    def value_name(value: dict[str, Any]) -> str:
+        """A choice's name in the reader's language: ``name_en`` beside ``name`` (the French,
+        and the fallback), as the content fields are in two languages."""
+        language = (get_language() or "fr").split("-")[0]
+        return str(value.get(f"name_{language}") or value.get("name"))
+
     def display(self, value: Any) -> str:
         """An answer as a person reads it: the names of the chosen values, not their keys."""
-        names = {str(v.get("key")): str(v.get("name")) for v in self.values if isinstance(v, dict)}
+        names = {str(v.get("key")): self.value_name(v) for v in self.values if isinstance(v, dict)}
         items = value if isinstance(value, list) else [value]
         return ", ".join(names.get(str(item), str(item)) for item in items if item not in ("", None))
 
