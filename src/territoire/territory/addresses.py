@@ -122,7 +122,7 @@ def parse_query(text: str) -> Query:
     tokens = normalise(text[:MAX_QUERY_LENGTH]).split()
     number: int | None = None
     suffix = ""
-    if tokens and tokens[0].isdigit() and len(tokens[0]) <= 5:
+    if tokens and tokens[0].isascii() and tokens[0].isdecimal() and len(tokens[0]) <= 5:
         number = int(tokens[0])
         tokens = tokens[1:]
         if tokens and tokens[0] in SUFFIXES and len(tokens) > 1:

@@ -155,7 +155,7 @@ def _row(cells: list[str], at: dict[str, int], line: int) -> Iterator[BanRow | t
         )
     number: int | None = None
     if value["numero"]:
-        if not value["numero"].isdigit() or len(value["numero"]) > 6:
+        if not (value["numero"].isascii() and value["numero"].isdecimal()) or len(value["numero"]) > 6:
             problems.append(
                 _("%(where)s : « %(v)s » n'est pas un numéro.")
                 % {"where": _where(line, "numero"), "v": value["numero"][:20]}
@@ -175,7 +175,7 @@ def _row(cells: list[str], at: dict[str, int], line: int) -> Iterator[BanRow | t
             _("%(where)s : nom de voie sans lettre ni chiffre.") % {"where": _where(line, "nom_voie")}
         )
     postcode = value["code_postal"]
-    if postcode and not (len(postcode) == 5 and postcode.isdigit()):
+    if postcode and not (len(postcode) == 5 and postcode.isascii() and postcode.isdecimal()):
         problems.append(
             _("%(where)s : « %(v)s » n'est pas un code postal à 5 chiffres.")
             % {"where": _where(line, "code_postal"), "v": postcode[:20]}

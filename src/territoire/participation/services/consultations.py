@@ -168,7 +168,7 @@ def _build_answers(consultation: Consultation, answers: Mapping[Any, Any]) -> li
         )
     rows: list[Answer] = []
     for key, question in questions.items():
-        raw = answers.get(key, answers.get(int(key)) if key.isdigit() else None)
+        raw = answers.get(key, answers.get(int(key)) if key.isascii() and key.isdecimal() else None)
         field = f"q{key}"
         options = {str(o.pk): o for o in question.options.all()}
         if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE, QuestionKind.RANKING):

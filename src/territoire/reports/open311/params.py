@@ -128,7 +128,8 @@ def positive_int(request: HttpRequest, name: str, default: int, maximum: int) ->
     raw = last_value(request.GET, name).strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    # isdecimal, not isdigit: "¹" is a digit that int() refuses.
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1 or len(raw) > 9:
         raise error(400, f"{name} must be a positive integer")
     return min(int(raw), maximum)
 

@@ -106,3 +106,11 @@ def test_date_parameter(raw: str) -> None:
 
 def test_nothing_stored_by_the_fuzzing(territory: Territory) -> None:
     assert Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("raw", ["¹", "²5", "٣", "１"])
+def test_a_digit_int_refuses_is_a_400_not_a_500(client: Client, territory: Territory, raw: str) -> None:
+    """A superscript passes isdigit() and int() refuses it: found by the fuzzing above."""
+    response = client.get(f"{BASE}requests.json", {"page_size": raw})
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400

@@ -227,7 +227,7 @@ def new(request: HttpRequest, scope_code: str) -> HttpResponse:
     if request.method != "POST":
         initial_zone = request.GET.get("quartier")
         form = _report_form(request, place)
-        if initial_zone and initial_zone.isdigit():
+        if initial_zone and initial_zone.isascii() and initial_zone.isdecimal():
             form.initial["zone"] = initial_zone
         return _render_form(request, place, form)
 

@@ -109,3 +109,10 @@ def test_nearest_of_an_impossible_point_is_none(loaded: list[Commune]) -> None:
         (1e308, 1e308),
     ):
         assert addresses.nearest(lat, lon, loaded) is None
+
+
+def test_a_superscript_number_is_not_a_house_number() -> None:
+    """A superscript passes isdigit() and int() refuses it: the query is read as words."""
+    from territoire.territory.addresses import parse_query
+
+    assert parse_query("¹ rue des écoles").number in (None, 1)

@@ -139,7 +139,11 @@ class Command(BaseCommand):
 
         ref = options["budget"]
         qs = Envelope.objects.select_related("budget").filter(code=options["envelope"])
-        qs = qs.filter(budget__pk=int(ref)) if ref.isdigit() else qs.filter(budget__public_id=ref)
+        qs = (
+            qs.filter(budget__pk=int(ref))
+            if ref.isascii() and ref.isdecimal()
+            else qs.filter(budget__public_id=ref)
+        )
         try:
             envelope = qs.first()
         except Exception as exc:  # a malformed UUID
