@@ -103,7 +103,8 @@ def test_resident_reads_home_then_an_indicator_and_downloads_it(
 
     measurements = Measurement.objects.filter(indicator=definition, scope=scope).count()
     assert measurements >= 24
-    table = page.get_by_role("table")
+    # The history's table (an EPCI page also shows its communes side by side).
+    table = page.get_by_role("table").filter(has=page.locator("caption#table-measures"))
     expect(table.locator("caption")).to_contain_text(f"({measurements})")
     expect(table.locator("thead th")).to_have_count(6)
     expect(table.locator("tbody tr")).to_have_count(measurements)

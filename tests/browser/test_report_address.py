@@ -46,6 +46,7 @@ def test_suggestions_as_one_types_and_the_nearest_address_of_the_pin(
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page.goto(live_server.url + NEW)
+    page.get_by_role("button", name="Afficher la carte").click()  # the map loads on demand
     expect(page.locator(".report-map")).to_be_visible()
     field = page.get_by_label("Adresse ou lieu-dit")
     field.press_sequentially("12 rue des ec", delay=30)
