@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from territoire.core.http import refuse
+from territoire.indicators import wording
 from territoire.indicators.models import (
     IndicatorDefinition,
     Measurement,
@@ -39,18 +40,6 @@ from territoire.territory.models import Scope
 from territoire.territory.selectors import organisation_of
 
 FIRST_YEAR = 1990
-
-
-def period_name(periodicity: str, period: Period) -> str:
-    """« janvier 2026 », « T1 2026 » or « 2026 », as the form asks for it."""
-    if periodicity == Periodicity.YEARLY:
-        return str(period.start.year)
-    if periodicity == Periodicity.QUARTERLY:
-        return _("T%(quarter)s %(year)s") % {
-            "quarter": (period.start.month - 1) // 3 + 1,
-            "year": period.start.year,
-        }
-    return formats.date_format(period.start, "F Y")
 
 
 class FigureForm(forms.Form):
@@ -170,13 +159,13 @@ def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpRespo
                 _(
                     "Correction enregistrée pour %(period)s : l'ancienne valeur reste visible dans l'historique."
                 )
-                % {"period": period_name(definition.periodicity, period)}
+                % {"period": wording.period_label(period.start, period.end)}
                 if summary.corrected
                 else _("Valeur enregistrée pour %(period)s.")
-                % {"period": period_name(definition.periodicity, period)}
+                % {"period": wording.period_label(period.start, period.end)}
                 if summary.created
                 else _("Valeur inchangée pour %(period)s.")
-                % {"period": period_name(definition.periodicity, period)},
+                % {"period": wording.period_label(period.start, period.end)},
             )
             return redirect(reverse("indicator", args=[scope.code, definition.code]))
     last = last_figure(definition, scope)
@@ -184,9 +173,7 @@ def record_figure(request: HttpRequest, scope_code: str, code: str) -> HttpRespo
         {
             "form": form,
             "last": last,
-            "last_period": period_name(definition.periodicity, Period(last.period_start, last.period_end))
-            if last
-            else "",
+            "last_period": wording.period_label(last.period_start, last.period_end) if last else "",
         }
     )
     return render(request, "indicators/record.html", context, status=422 if form.errors else 200)
