@@ -32,7 +32,9 @@ def period_label(start: date, end: date) -> str:
         return _("T%(quarter)s %(year)s") % {"quarter": (start.month - 1) // 3 + 1, "year": start.year}
     if (start, end) == (month_of(start).start, month_of(start).end):
         return formats.date_format(start, "F Y")
-    return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')} – {formats.date_format(end, 'SHORT_DATE_FORMAT')}"
+    return (
+        f"{formats.date_format(start, 'SHORT_DATE_FORMAT')} – {formats.date_format(end, 'SHORT_DATE_FORMAT')}"
+    )
 
 
 def aggregate_phrase(rule: str, communes: int | None = None, total: int | None = None) -> str:
